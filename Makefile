@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNENV := $(PY) -m meso.runenv
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+MODEL_STAMP := models/.trained
+
+.PHONY: help setup train run test eval bench lint clean
+
+help:
+	@echo "make run    set up, train if needed, start the assistant (http://127.0.0.1:5005/chat/)"
+	@echo "make test   set up and run every test"
+	@echo "make eval   NLU cross-validation report in results/nlu"
+	@echo "make bench  benchmark against the stock rasa init bot"
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || "$$(scripts/find_python310.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
+	$(PY) -m pip check
+	@touch $@
+
+setup: $(VENV)/.installed
+
+$(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
+	@mkdir -p models
+	$(RUNENV) rasa train --fixed-model-name meso --out models --quiet
+	@touch $@
+
+train: $(MODEL_STAMP)
+
+run: setup train
+	$(RUNENV) honcho start --env /dev/null --procfile Procfile
+
+test: setup train
+	$(RUNENV) rasa data validate --fail-on-warnings --quiet
+	$(RUNENV) rasa test core --stories tests/test_stories.yml --model models/meso.tar.gz --fail-on-prediction-errors --out results/core
+	$(RUNENV) $(PY) -m pytest
+
+eval: setup
+	bash scripts/eval_nlu.sh
+
+lint: setup
+	$(VENV)/bin/ruff check meso actions components channels staff tests scripts
+	$(VENV)/bin/mypy meso
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,265 @@
+"""Actions that hand risky conversations and contact requests to staff."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.messaging import send
+from meso import answers
+from meso.escalations import Contact
+from meso.replies import Reply
+from meso.text import clean_text
+
+logger = logging.getLogger(__name__)
+
+CONTACT_REASONS = {
+    "request_human": "human_request",
+    "request_callback": "callback",
+    "book_appointment": "booking",
+}
+CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_time", "contact_consent")
+# Topics whose facts explain each contraindication to the patient.
+EXPLAINING_TOPIC = {"minor": "age_limit"}
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _record(tracker: Tracker, urgency: str, reasons: List[str]) -> bool:
+    """Records an escalation; True only when the database has committed it."""
+    outcome = services.escalations().record(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        urgency=urgency,
+        reasons=reasons,
+        message=clean_text(tracker.latest_message.get("text") or ""),
+    )
+    return outcome.stored
+
+
+def _phone_fallback() -> str:
+    return services.clinic().contact_sentence()
+
+
+def _say(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, **kwargs: Any) -> None:
+    send(dispatcher, tracker, Reply(text=text, sms=text, **kwargs))
+
+
+class ActionHandleRisk(Action):
+    """Escalates what the risk screen found and tells the patient what happens."""
+
+    def name(self) -> Text:
+        return "action_handle_risk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        risk = tracker.latest_message.get("risk") or {}
+        reasons: List[str] = list(risk.get("reasons") or [])
+        urgency = risk.get("urgency")
+        if _intent(tracker) in ("emergency", "crisis") and urgency != "emergency":
+            reasons, urgency = ["emergency", *reasons], "emergency"
+        if not reasons:
+            _say(
+                dispatcher,
+                tracker,
+                "Thank you for telling me. I can't give personal medical advice, but a "
+                "member of staff can look at your question. Would you like a call back?",
+                buttons=answers.CALLBACK_BUTTONS,
+            )
+            return [SlotSet("callback_offered", True)]
+
+        stored = _record(tracker, urgency, reasons)
+        if urgency == "emergency":
+            _say(
+                dispatcher,
+                tracker,
+                "I've alerted the clinic's staff too."
+                if stored
+                else f"I couldn't reach the clinic's staff system. After calling 911, {_phone_fallback()}",
+            )
+            return []
+        if urgency == "urgent":
+            _say(
+                dispatcher,
+                tracker,
+                "What you describe after a treatment needs prompt medical attention. "
+                f"Please contact the clinic now or go to urgent care. {_phone_fallback()} "
+                "If it gets worse quickly or you have trouble breathing, call 911.",
+            )
+            if stored:
+                _say(dispatcher, tracker, "I've passed this to the clinic's staff, who will review your conversation.")
+            return []
+        return self._explain_contraindication(dispatcher, tracker, reasons, stored)
+
+    def _explain_contraindication(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, reasons: List[str], stored: bool
+    ) -> List[EventType]:
+        book = services.facts()
+        topics = sorted({EXPLAINING_TOPIC.get(reason, "contraindications") for reason in reasons})
+        facts = [fact for topic in topics for fact in book.for_topic(topic)[:1]]
+        explanation = answers.facts_reply(facts)
+        if stored:
+            follow_up = (
+                "Because of this, a member of staff will review your message before "
+                "anything else. Would you like them to call you back to talk it through?"
+            )
+            buttons = answers.CALLBACK_BUTTONS
+        else:
+            follow_up = f"Please talk it through with the clinic before anything else. {_phone_fallback()}"
+            buttons = ()
+        send(
+            dispatcher,
+            tracker,
+            Reply(
+                text=f"Thank you for telling me. {explanation.text} {follow_up}",
+                sms=f"Thank you for telling me. {explanation.sms} {follow_up}",
+                sources=explanation.sources,
+                buttons=buttons,
+            ),
+        )
+        classified = (tracker.latest_message.get("risk") or {}).get("classified_intent")
+        topic = answers.topic_of(classified, book)
+        if topic and topic not in ("contraindications", "age_limit"):
+            send(dispatcher, tracker, answers.answer(book, [topic], clinic=services.clinic()))
+        return [SlotSet("contraindicated", True), SlotSet("callback_offered", stored)]
+
+
+class ActionRequestContact(Action):
+    """Records a request for a person, a call back or a booking, then asks details."""
+
+    def name(self) -> Text:
+        return "action_request_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = _intent(tracker) or ""
+        reason = CONTACT_REASONS.get(intent, "callback")
+        stored = _record(tracker, "routine", [reason])
+        if reason == "booking":
+            lead = (
+                "Because of what you told me earlier, a member of staff needs to review it before anything is booked."
+                if tracker.get_slot("contraindicated")
+                else "I can't book appointments myself, but a member of staff can call you to arrange one."
+            )
+        elif reason == "human_request":
+            lead = "I'll pass you to a member of staff."
+        else:
+            lead = "I can ask a member of staff to call you back."
+        if not stored:
+            lead = f"{lead} I couldn't reach the staff system just now, so to be sure: {_phone_fallback()}"
+        _say(dispatcher, tracker, f"{lead} I'll ask for your name, number and a good time to call.")
+        return [SlotSet("contact_reason", reason), SlotSet("callback_offered", False)]
+
+
+NAME_PATTERN = re.compile(r"^[^\W\d_][^\d@/\\<>]{0,79}$", re.UNICODE)
+
+
+def normalise_phone(text: str) -> Optional[str]:
+    """A dialable number (+<digits>) from what the patient typed, or None."""
+    digits = re.sub(r"\D", "", text)
+    if text.strip().startswith("+") and 8 <= len(digits) <= 15:
+        return f"+{digits}"
+    if len(digits) == 10:
+        return f"+1{digits}"
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"+{digits}"
+    return None
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Validates the call-back details."""
+
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    def validate_contact_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = clean_text(str(value or ""), max_len=80).strip()
+        if name and NAME_PATTERN.match(name):
+            return {"contact_name": name}
+        _say(dispatcher, tracker, "Please type just the name the staff member should ask for.")
+        return {"contact_name": None}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        phone = normalise_phone(str(value or ""))
+        if phone:
+            return {"contact_phone": phone}
+        _say(dispatcher, tracker, "That doesn't look like a phone number. Please type it with the area code, for example 818 555 0123.")
+        return {"contact_phone": None}
+
+    def validate_contact_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        when = clean_text(str(value or ""), max_len=100).strip()
+        if when:
+            return {"contact_time": when}
+        _say(dispatcher, tracker, "When would suit you? For example: weekday mornings.")
+        return {"contact_time": None}
+
+
+def _reset_contact() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in CONTACT_SLOTS] + [SlotSet("callback_offered", False)]
+
+
+class ActionSubmitCallback(Action):
+    """Attaches the collected details to the patient's case."""
+
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        consent = bool(tracker.get_slot("contact_consent"))
+        contact = Contact(
+            name=tracker.get_slot("contact_name"),
+            phone=tracker.get_slot("contact_phone") if consent else None,
+            preferred_time=tracker.get_slot("contact_time"),
+            consent=consent,
+        )
+        saved = services.escalations().attach_contact(tracker.sender_id, contact)
+        if not saved:
+            _say(dispatcher, tracker, f"I couldn't save your details just now. {_phone_fallback()}")
+        elif consent:
+            _say(
+                dispatcher,
+                tracker,
+                f"Thank you, {contact.name}. A member of staff will call you at {contact.phone} ({contact.preferred_time}).",
+            )
+        else:
+            _say(dispatcher, tracker, "Understood: the clinic won't call you. Your message stays with the staff for review.")
+        return _reset_contact()
+
+
+class ActionCallbackDeclined(Action):
+    """The patient declined or stopped the call-back: note it, collect nothing."""
+
+    def name(self) -> Text:
+        return "action_callback_declined"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        services.escalations().attach_contact(
+            tracker.sender_id, Contact(name=None, phone=None, preferred_time=None, consent=False)
+        )
+        _say(
+            dispatcher,
+            tracker,
+            "No problem, I won't take any contact details. Is there anything else you'd like to know?",
+        )
+        return _reset_contact()

@@ -1,0 +1,43 @@
+"""The long-lived objects actions share, built on first use (never at import)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from meso.clinic import Clinic, load_clinic
+from meso.escalations import EscalationStore
+from meso.facts import FactBook, FactsStore
+from meso.settings import Settings, get_settings
+from meso.spool import ResilientEscalations, Spool
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Settings of this process."""
+    return get_settings()
+
+
+@lru_cache(maxsize=1)
+def facts_store() -> FactsStore:
+    """The facts file, reloaded when staff edit it."""
+    return FactsStore(settings().facts_dir / "facts.yml")
+
+
+def facts() -> FactBook:
+    """The current facts book."""
+    return facts_store().current()
+
+
+@lru_cache(maxsize=1)
+def clinic() -> Clinic:
+    """Clinic details from facts/clinic.yml and the environment."""
+    return load_clinic(settings().facts_dir / "clinic.yml")
+
+
+@lru_cache(maxsize=1)
+def escalations() -> ResilientEscalations:
+    """The escalation store, spooling to disk while the database is down."""
+    config = settings()
+    return ResilientEscalations(
+        EscalationStore(config.escalation_url), Spool(config.data_dir / "spool")
+    )

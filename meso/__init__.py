@@ -1,0 +1,1 @@
+"""Plain-Python core of the mesotherapy patient assistant (no Rasa imports)."""

@@ -1,0 +1,80 @@
+"""Settings read from the environment, with `.env` as a fallback.
+
+A variable set in the process environment always wins over `.env`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional, Tuple
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_dotenv(path: Path) -> Dict[str, str]:
+    """Parses KEY=VALUE lines of a `.env` file; missing file gives {}."""
+    values: Dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_dotenv(path: Optional[Path] = None) -> None:
+    """Copies `.env` values into os.environ where not already set."""
+    for key, value in read_dotenv(path or PROJECT_ROOT / ".env").items():
+        os.environ.setdefault(key, value)
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _csv(value: str) -> Tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every endpoint and secret the project uses, with embedded defaults."""
+
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(PROJECT_ROOT / "var"))))
+    facts_dir: Path = field(default_factory=lambda: Path(_env("FACTS_DIR", str(PROJECT_ROOT / "facts"))))
+    escalation_db_url: str = field(default_factory=lambda: _env("ESCALATION_DB_URL"))
+    clinic_phone: str = field(default_factory=lambda: _env("CLINIC_PHONE"))
+    staff_api_token: str = field(default_factory=lambda: _env("STAFF_API_TOKEN"))
+    staff_session_secret: str = field(default_factory=lambda: _env("STAFF_SESSION_SECRET"))
+    staff_cookie_secure: bool = field(default_factory=lambda: _env("STAFF_COOKIE_SECURE", "true").lower() != "false")
+    alert_webhook_url: str = field(default_factory=lambda: _env("ALERT_WEBHOOK_URL"))
+    alert_webhook_secret: str = field(default_factory=lambda: _env("ALERT_WEBHOOK_SECRET"))
+    smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: int(_env("SMTP_PORT", "25")))
+    smtp_user: str = field(default_factory=lambda: _env("SMTP_USER"))
+    smtp_password: str = field(default_factory=lambda: _env("SMTP_PASSWORD"))
+    smtp_starttls: bool = field(default_factory=lambda: _env("SMTP_STARTTLS", "false").lower() == "true")
+    alert_email_from: str = field(default_factory=lambda: _env("ALERT_EMAIL_FROM"))
+    alert_email_to: Tuple[str, ...] = field(default_factory=lambda: _csv(_env("ALERT_EMAIL_TO")))
+    twilio_auth_token: str = field(default_factory=lambda: _env("TWILIO_AUTH_TOKEN"))
+    sms_public_url: str = field(default_factory=lambda: _env("SMS_PUBLIC_URL"))
+    allowed_origins: Tuple[str, ...] = field(
+        default_factory=lambda: _csv(_env("ALLOWED_ORIGINS", "http://127.0.0.1:5005,http://localhost:5005"))
+    )
+    retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "90")))
+
+    @property
+    def escalation_url(self) -> str:
+        """Escalation database URL; SQLite in the data folder by default."""
+        return self.escalation_db_url or f"sqlite:///{self.data_dir / 'escalations.db'}"
+
+
+def get_settings() -> Settings:
+    """Settings from the environment after merging `.env` underneath it."""
+    load_dotenv()
+    return Settings()
