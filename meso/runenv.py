@@ -50,7 +50,7 @@ def main() -> None:
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     os.chdir(PROJECT_ROOT)
-    os.execvpe(sys.argv[1], sys.argv[1:], project_environment())
+    os.execvpe(sys.argv[1], sys.argv[1:], project_environment())  # noqa: S606 - the point of this module
 
 
 if __name__ == "__main__":

@@ -1,0 +1,468 @@
+"""The curated facts file: loading, validation, lookup and live reload.
+
+`facts/facts.yml` is owned by clinic staff. Every answer the assistant gives about
+mesotherapy comes from one of its facts, each with a source paragraph and a review
+record. `load_facts` validates the whole file and names the file and the entry of
+every problem; `FactsStore` serves the last valid version while staff edit it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Tuple, Union
+
+import yaml
+
+from meso.settings import PROJECT_ROOT, Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+# The facts topics of docs/CONTRACTS.md, in menu order; intent `ask_<topic>` answers each.
+TOPICS: Tuple[str, ...] = (
+    "procedure",
+    "needles",
+    "pain",
+    "anesthesia",
+    "session_length",
+    "recovery",
+    "cost",
+    "contraindications",
+    "age_limit",
+    "areas",
+    "face",
+    "hair_loss",
+    "pain_management",
+    "weight_loss",
+    "liposuction",
+    "sessions_number",
+    "safety",
+    "history",
+    "doctor",
+    "clinic",
+)
+# Canonical values of the `body_area` entity (docs/CONTRACTS.md).
+BODY_AREAS = frozenset({"waist", "arms", "back", "hips", "legs", "chin", "eyes", "face", "neck", "scalp"})
+# The topic that answers "can you treat my <area>?": its area lookup spans every topic.
+AREA_TOPIC = "areas"
+SMS_LIMIT = 320
+# How often `FactsStore.current` looks at the file at most.
+CHECK_INTERVAL_SECONDS = 0.5
+
+TOP_LEVEL_KEYS = frozenset({"documents", "topics", "facts"})
+DOCUMENT_KEYS = frozenset({"title", "path"})
+FACT_REQUIRED_KEYS = ("id", "topic", "web", "sms", "source", "reviewed_by", "reviewed_on")
+FACT_KEYS = frozenset({*FACT_REQUIRED_KEYS, "areas"})
+SOURCE_KEYS = frozenset({"document", "paragraph"})
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class FactsError(ValueError):
+    """The facts file is unreadable or invalid; `problems` lists every finding."""
+
+    def __init__(self, problems: List[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from: a document of the `documents:` map and a paragraph."""
+
+    document: str
+    paragraph: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One reviewed statement, in a website form and an SMS form."""
+
+    id: str
+    topic: str
+    web: str
+    sms: str
+    source: Source
+    reviewed_by: str
+    reviewed_on: date
+    areas: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactBook:
+    """A validated facts file: topic labels and facts, in file order."""
+
+    topics: Mapping[str, str]
+    facts: Tuple[Fact, ...]
+    _by_id: Dict[str, Fact] = field(init=False, repr=False, compare=False)
+    _by_topic: Dict[str, Tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {fact.id: fact for fact in self.facts})
+        by_topic = {topic: tuple(f for f in self.facts if f.topic == topic) for topic in self.topics}
+        object.__setattr__(self, "_by_topic", by_topic)
+
+    def get(self, fact_id: str) -> Fact | None:
+        """The fact with this id, or None."""
+        return self._by_id.get(fact_id)
+
+    def for_topic(self, topic: str, area: str | None = None) -> List[Fact]:
+        """The facts of a topic, most relevant first.
+
+        Args:
+            topic: A facts topic; an unknown topic has no facts.
+            area: A canonical body area the question names, if any.
+
+        Returns:
+            Without an area, the topic's facts in file order. With one: the topic's
+            facts about that area (for the `areas` topic also those of other topics,
+            e.g. the eyelid fact of `face`), then the topic's general facts (those
+            with no `areas`). Facts about other areas are left out; if that leaves
+            nothing, all the topic's facts.
+        """
+        facts = self._by_topic.get(topic, ())
+        if area is None:
+            return list(facts)
+        named = [fact for fact in facts if area in fact.areas]
+        if topic == AREA_TOPIC:
+            named += [fact for fact in self.facts if fact.topic != topic and area in fact.areas]
+        general = [fact for fact in facts if not fact.areas]
+        return (named + general) or list(facts)
+
+
+def cite(fact: Fact) -> str:
+    """The short citation shown under an answer (the one place that words it)."""
+    return f"Source: {fact.source.title}, paragraph {fact.source.paragraph}"
+
+
+def default_facts_path(settings: Settings | None = None) -> Path:
+    """`facts.yml` in Settings.facts_dir (a relative FACTS_DIR is under the project)."""
+    facts_dir = (settings or get_settings()).facts_dir
+    if not facts_dir.is_absolute():
+        facts_dir = PROJECT_ROOT / facts_dir
+    return facts_dir / "facts.yml"
+
+
+def display_path(path: Path) -> str:
+    """The path as errors show it: relative to the project when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+# --- parsing ---------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text (checked per entry) and rejects duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _read_yaml(path: Path, label: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise FactsError([f"{label}: cannot read the file ({error.strerror or type(error).__name__})"]) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        # Position and problem only: the offending line may quote patient-facing text.
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FactsError([f"{label}: YAML error{where}: {error.problem or error.context}"]) from None
+    except yaml.YAMLError as error:
+        raise FactsError([f"{label}: YAML error: {type(error).__name__}"]) from None
+
+
+def _text(value: Any) -> str:
+    """A string field with its whitespace collapsed; anything else gives ''."""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _unknown(keys: Any, allowed: frozenset) -> List[str]:
+    return sorted(str(key) for key in keys if key not in allowed)
+
+
+class _Parser:
+    """Validates one parsed facts file, collecting every problem."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.problems: List[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.label}: {where}{message}")
+
+    def parse(self, data: Any) -> FactBook:
+        if not isinstance(data, dict):
+            raise FactsError([f"{self.label}: expected a mapping with documents, topics and facts"])
+        for key in _unknown(data, TOP_LEVEL_KEYS):
+            self.problem("", f"unknown top-level key {key!r} (allowed: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+        documents = self.documents(data.get("documents"))
+        topics = self.topics(data.get("topics"))
+        facts = self.facts(data.get("facts"), documents, topics)
+        # Coverage counts every entry naming a topic, valid or not, to avoid a second error.
+        entries = data.get("facts") if isinstance(data.get("facts"), list) else []
+        used = {entry.get("topic") for entry in entries or [] if isinstance(entry, dict)
+                and isinstance(entry.get("topic"), str)}
+        for topic in topics:
+            if topic not in used:
+                self.problem("", f"topic {topic!r} has no facts")
+        if self.problems:
+            raise FactsError(self.problems)
+        return FactBook(topics=topics, facts=tuple(facts))
+
+    def documents(self, raw: Any) -> Dict[str, str]:
+        """Document key -> title."""
+        if not isinstance(raw, dict) or not raw:
+            self.problem("", "'documents' must map each document key to its title and path")
+            return {}
+        titles: Dict[str, str] = {}
+        for key, entry in raw.items():
+            where = f"document {key!r}: "
+            if not isinstance(entry, dict):
+                self.problem(where, "must have a title and a path")
+                continue
+            for unknown in _unknown(entry, DOCUMENT_KEYS):
+                self.problem(where, f"unknown key {unknown!r} (allowed: path, title)")
+            for name in sorted(DOCUMENT_KEYS):
+                if not _text(entry.get(name)):
+                    self.problem(where, f"missing {name}")
+            titles[str(key)] = _text(entry.get("title"))
+        return titles
+
+    def topics(self, raw: Any) -> Dict[str, str]:
+        """Topic -> menu label, in file order."""
+        if not isinstance(raw, dict) or not raw:
+            self.problem("", "'topics' must map each topic to a short label")
+            return {}
+        labels: Dict[str, str] = {}
+        for topic, label in raw.items():
+            if topic not in TOPICS:
+                self.problem("", f"unknown topic {topic!r} in 'topics' (see docs/CONTRACTS.md)")
+            elif not _text(label):
+                self.problem("", f"topic {topic!r} has no label")
+            else:
+                labels[topic] = _text(label)
+        return labels
+
+    def facts(self, raw: Any, documents: Dict[str, str], topics: Dict[str, str]) -> List[Fact]:
+        if not isinstance(raw, list) or not raw:
+            self.problem("", "'facts' must be a non-empty list")
+            return []
+        facts: List[Fact] = []
+        first_entry: Dict[str, int] = {}
+        for number, entry in enumerate(raw, start=1):
+            fact_id = entry.get("id") if isinstance(entry, dict) else None
+            named = f"fact {fact_id!r} " if isinstance(fact_id, str) and fact_id else "fact "
+            where = f"{named}(entry {number}): "
+            if isinstance(fact_id, str) and fact_id in first_entry:
+                self.problem(where, f"duplicate id, already used by entry {first_entry[fact_id]}")
+            elif isinstance(fact_id, str):
+                first_entry[fact_id] = number
+            fact = self.fact(entry, where, documents, topics)
+            if fact is not None:
+                facts.append(fact)
+        return facts
+
+    def fact(self, entry: Any, where: str, documents: Dict[str, str], topics: Dict[str, str]) -> Fact | None:
+        if not isinstance(entry, dict):
+            self.problem(where, "must be a mapping")
+            return None
+        before = len(self.problems)
+        for key in _unknown(entry, FACT_KEYS):
+            self.problem(where, f"unknown key {key!r} (allowed: {', '.join(sorted(FACT_KEYS))})")
+        for key in FACT_REQUIRED_KEYS:
+            if key not in entry or entry[key] is None:
+                self.problem(where, f"missing {key}")
+
+        fact_id = entry.get("id")
+        if "id" in entry and not (isinstance(fact_id, str) and SLUG.match(fact_id)):
+            self.problem(where, "id must be a slug of lowercase letters, digits and hyphens")
+        topic = entry.get("topic")
+        if topic is not None and not (isinstance(topic, str) and topic in topics):
+            known = "in 'topics'" if topic in TOPICS else "(see docs/CONTRACTS.md)"
+            self.problem(where, f"unknown topic {topic!r} {known}")
+        web, sms = _text(entry.get("web")), _text(entry.get("sms"))
+        for name, text in (("web", web), ("sms", sms)):
+            if entry.get(name) is not None and not text:
+                self.problem(where, f"{name} text is empty")
+        if len(sms) > SMS_LIMIT:
+            self.problem(where, f"sms text is {len(sms)} characters, the limit is {SMS_LIMIT}")
+        areas = self.areas(entry.get("areas", []), where)
+        source = self.source(entry.get("source"), where, documents) if "source" in entry else None
+        reviewed_by = _text(entry.get("reviewed_by"))
+        if entry.get("reviewed_by") is not None and not reviewed_by:
+            self.problem(where, "reviewed_by must name who reviewed the fact")
+        reviewed_on = self.review_date(entry.get("reviewed_on"), where)
+
+        if len(self.problems) > before or source is None or reviewed_on is None:
+            return None
+        return Fact(
+            id=str(fact_id),
+            topic=str(topic),
+            web=web,
+            sms=sms,
+            source=source,
+            reviewed_by=reviewed_by,
+            reviewed_on=reviewed_on,
+            areas=areas,
+        )
+
+    def areas(self, raw: Any, where: str) -> Tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(where, "areas must be a list of body areas")
+            return ()
+        for area in raw:
+            if not (isinstance(area, str) and area in BODY_AREAS):
+                self.problem(where, f"unknown area {area!r} (allowed: {', '.join(sorted(BODY_AREAS))})")
+        return tuple(str(area) for area in raw)
+
+    def source(self, raw: Any, where: str, documents: Dict[str, str]) -> Source | None:
+        if not isinstance(raw, dict):
+            self.problem(where, "source must have a document and a paragraph")
+            return None
+        for key in _unknown(raw, SOURCE_KEYS):
+            self.problem(where, f"unknown key {key!r} in source (allowed: document, paragraph)")
+        document, paragraph = raw.get("document"), raw.get("paragraph")
+        known_document = isinstance(document, str) and document in documents
+        whole_paragraph = isinstance(paragraph, int) and not isinstance(paragraph, bool) and paragraph >= 1
+        if document is None:
+            self.problem(where, "source is missing its document")
+        elif not known_document:
+            self.problem(where, f"source document {document!r} is not in 'documents'")
+        if paragraph is None:
+            self.problem(where, "source is missing its paragraph")
+        elif not whole_paragraph:
+            self.problem(where, "source paragraph must be a whole number from 1")
+        if not (known_document and whole_paragraph):
+            return None
+        return Source(document=str(document), paragraph=int(paragraph or 0), title=documents[str(document)])
+
+    def review_date(self, raw: Any, where: str) -> date | None:
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            self.problem(where, "reviewed_on must be an ISO date (YYYY-MM-DD)")
+            return None
+
+
+def load_facts(path: Union[str, Path]) -> FactBook:
+    """Reads and validates a facts file.
+
+    Args:
+        path: The YAML facts file.
+
+    Returns:
+        The validated book.
+
+    Raises:
+        FactsError: The file cannot be read or is invalid; each line of the message
+            names the file and, where it applies, the entry.
+    """
+    path = Path(path)
+    label = display_path(path)
+    return _Parser(label).parse(_read_yaml(path, label))
+
+
+# --- live reload -------------------------------------------------------------
+
+Signature = Union[Tuple[int, int, int], None]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    book: FactBook
+    signature: Signature
+
+
+class FactsStore:
+    """Serves the facts file, re-reading it when it changes on disk.
+
+    `current()` looks at the file's mtime, size and inode at most every
+    `check_interval` seconds and reloads when they change. An invalid edit is
+    logged (the problems, never the text) and kept in `last_error`, and the last
+    valid book goes on being served. State is swapped as whole objects, so
+    concurrent callers see either the old or the new book.
+    """
+
+    def __init__(
+        self,
+        path: Union[str, Path],
+        check_interval: float = CHECK_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self.check_interval = check_interval
+        self._clock = clock
+        self._loaded: _Loaded | None = None
+        self._checked_at = float("-inf")
+        self._failed: Signature = None
+        self.last_error: str | None = None
+        self.loaded_at: float | None = None
+
+    def current(self) -> FactBook:
+        """The newest valid book.
+
+        Raises:
+            FactsError: The file has never been valid since this store was made.
+        """
+        loaded = self._loaded
+        now = self._clock()
+        if loaded is not None and now - self._checked_at < self.check_interval:
+            return loaded.book
+        self._checked_at = now
+        signature = self._signature()
+        if loaded is not None and signature == loaded.signature:
+            return loaded.book
+        if loaded is not None and self.last_error is not None and signature == self._failed:
+            return loaded.book  # the same broken version: already logged
+        try:
+            if signature is None:
+                raise FactsError([f"{display_path(self.path)}: file not found"])
+            book = load_facts(self.path)
+        except FactsError as error:
+            self._failed, self.last_error = signature, str(error)
+            if loaded is None:
+                raise
+            logger.error("Facts file is invalid; still serving the last valid version:\n%s", error)
+            return loaded.book
+        self._loaded = _Loaded(book, signature)
+        self.last_error, self._failed = None, None
+        self.loaded_at = time.time()
+        if loaded is not None:
+            logger.info("Reloaded %s: %d facts", display_path(self.path), len(book.facts))
+        return book
+
+    def _signature(self) -> Signature:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
