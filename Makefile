@@ -26,7 +26,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip check
 	@touch $@
 
-setup: $(VENV)/.installed
+# The chat widget bundle, served at /chat/static/webchat.js (never from a CDN).
+WIDGET_BUNDLE := web/static/webchat.js
+
+$(WIDGET_BUNDLE): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cp node_modules/rasa-webchat/lib/index.js $@
+
+setup: $(VENV)/.installed $(WIDGET_BUNDLE)
 
 $(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models

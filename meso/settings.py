@@ -67,11 +67,47 @@ class Settings:
         default_factory=lambda: _csv(_env("ALLOWED_ORIGINS", "http://127.0.0.1:5005,http://localhost:5005"))
     )
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "90")))
+    # Channels: "local" opens the REST channel without a token (loopback development).
+    assistant_mode: str = field(default_factory=lambda: _env("ASSISTANT_MODE", "local").strip().lower())
+    rest_api_token: str = field(default_factory=lambda: _env("REST_API_TOKEN"))
+    # Signs widget session ids; falls back to STAFF_SESSION_SECRET (see channels.socketio).
+    widget_session_secret: str = field(default_factory=lambda: _env("WIDGET_SESSION_SECRET"))
+    tracker_db_url: str = field(default_factory=lambda: _env("TRACKER_DB_URL"))
+    staff_host: str = field(default_factory=lambda: _env("STAFF_HOST", "127.0.0.1"))
+    staff_port: int = field(default_factory=lambda: int(_env("STAFF_PORT", "8080")))
+    staff_allowed_hosts: Tuple[str, ...] = field(
+        default_factory=lambda: _csv(_env("STAFF_ALLOWED_HOSTS", "127.0.0.1,localhost"))
+    )
+    staff_session_idle_minutes: int = field(
+        default_factory=lambda: int(_env("STAFF_SESSION_IDLE_MINUTES", "30"))
+    )
+    staff_session_max_hours: int = field(default_factory=lambda: int(_env("STAFF_SESSION_MAX_HOURS", "12")))
+    staff_login_window_minutes: int = field(
+        default_factory=lambda: int(_env("STAFF_LOGIN_WINDOW_MINUTES", "15"))
+    )
+    staff_login_max_failures: int = field(default_factory=lambda: int(_env("STAFF_LOGIN_MAX_FAILURES", "5")))
+    staff_login_max_failures_per_ip: int = field(
+        default_factory=lambda: int(_env("STAFF_LOGIN_MAX_FAILURES_PER_IP", "20"))
+    )
 
     @property
     def escalation_url(self) -> str:
         """Escalation database URL; SQLite in the data folder by default."""
         return self.escalation_db_url or f"sqlite:///{self.data_dir / 'escalations.db'}"
+
+    @property
+    def tracker_url(self) -> str:
+        """SQLAlchemy URL of Rasa's SQL tracker store; SQLite `rasa.db` in the data folder by default.
+
+        Raises:
+            ValueError: TRACKER_DB_URL is set but is not a full URL (e.g. a bare host name,
+                which Rasa accepts but the staff console cannot read without a dialect).
+        """
+        if not self.tracker_db_url:
+            return f"sqlite:///{self.data_dir / 'rasa.db'}"
+        if "://" not in self.tracker_db_url:
+            raise ValueError("TRACKER_DB_URL must be a full URL such as postgresql://user:pw@host:5432/rasa")
+        return self.tracker_db_url
 
 
 def get_settings() -> Settings:

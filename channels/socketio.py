@@ -1,0 +1,121 @@
+"""The web chat widget's socket.io channel, restricted to allowed origins.
+
+Differences from Rasa's SocketIOInput:
+- Only origins in ALLOWED_ORIGINS may open a socket (Engine.IO refuses the handshake,
+  and the connect handler checks again). Clients that send no Origin header are not
+  browsers and could claim any Origin anyway; they are let through.
+- Session ids are issued and signed by the server (`channels.widget_session`); a
+  client's stored id is accepted only with a valid signature, and messages use the id
+  bound to the socket, never the one in the message.
+- Every message goes through the shared input hygiene (`meso.inbound`).
+- `enter_room` is awaited (python-socketio 5.x made it a coroutine; Rasa 3.6 does not
+  await it, so its rooms, and session persistence, silently do nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from channels.hygiene import screen_message
+from channels.widget_session import SessionSigner
+from meso.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_PACKET_BYTES = 64 * 1024
+MAX_METADATA_BYTES = 2048
+
+
+def origin_allowed(origin: Optional[str], allowed: tuple[str, ...]) -> bool:
+    """Whether a handshake with this Origin header may connect (absent: not a browser)."""
+    return origin is None or origin in allowed
+
+
+def _metadata(raw: Any) -> Optional[Dict[str, Any]]:
+    """The widget's customData as a small dict, or None."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    if not isinstance(raw, dict) or len(json.dumps(raw, default=str)) > MAX_METADATA_BYTES:
+        return None
+    return raw
+
+
+class SocketIOInput(RasaSocketIOInput):
+    """Rasa's socket.io channel with origin checks and server-signed sessions."""
+
+    def __init__(self, *args: Any, settings: Optional[Settings] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings or get_settings()
+        self.signer = SessionSigner(self.settings.widget_session_secret or self.settings.staff_session_secret)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The socket.io server and its blueprint (GET /webhooks/socketio/ is a health check)."""
+        allowed = tuple(self.settings.allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=list(allowed),
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
+        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        logger.info("Widget socket.io accepts origins: %s", ", ".join(allowed) or "(none)")
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
+                logger.warning("Widget connection refused: origin not in ALLOWED_ORIGINS.")
+                return False
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            claimed = data.get("session_id") if isinstance(data, dict) else None
+            session_id = claimed if self.signer.verify(claimed) else self.signer.issue()
+            if claimed and session_id != claimed:
+                logger.info("Widget session id without a valid signature replaced by a new one.")
+            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            session = await sio.get_session(sid, namespace=self.namespace)
+            session_id = session.get("session_id") if isinstance(session, dict) else None
+            if not session_id:
+                logger.warning("Widget message before session_request: ignored.")
+                return
+            # The client's session_id in `data` is ignored: the socket's binding decides.
+            sender_id = session_id if self.session_persistence else sid
+            data = data if isinstance(data, dict) else {}
+            screened = screen_message(data.get("message"))
+            if not screened.accepted:
+                await sio.emit(self.bot_message_evt, {"text": screened.reply}, room=sid, namespace=self.namespace)
+                return
+            message = UserMessage(
+                screened.text,
+                SocketIOOutput(sio, self.bot_message_evt),
+                sender_id,
+                input_channel=self.name(),
+                metadata=_metadata(data.get(self.metadata_key)),
+            )
+            await on_new_message(message)
+
+        return blueprint

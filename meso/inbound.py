@@ -1,0 +1,142 @@
+"""Hygiene for every message a channel receives, before Rasa sees it.
+
+Shared by the REST, socket.io and SMS channels. `screen` either gives the text to
+send to Rasa or the reply to give the sender at once (too long, empty, not text).
+
+Rasa treats any message that starts with "/" as an intent with entities
+("/emergency{...}" sets intent and slots directly). Only the exact payloads our own
+buttons send pass as such; any other leading slashes are removed so the message is
+understood as plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import FrozenSet, Iterable, Optional, Union
+
+import yaml
+
+from meso.text import clean_text
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 1000
+# Above this share of control or replacement characters a message is taken as binary.
+BINARY_SHARE = 0.1
+# Payloads our buttons send besides the topic ones (meso.answers, domain.yml).
+FIXED_PAYLOADS = frozenset({"/affirm", "/deny", "/request_callback"})
+
+TOO_LONG_REPLY = (
+    f"Sorry, that message is too long for me (the limit is {MAX_MESSAGE_CHARS} characters). "
+    "Could you ask your question in a shorter message?"
+)
+EMPTY_REPLY = (
+    "I didn't get any text in your message. "
+    "Please type your question about mesotherapy, for example: How much does it cost?"
+)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """The outcome of screening one message: text for Rasa, or an immediate reply."""
+
+    text: Optional[str] = None
+    reply: Optional[str] = None
+    reason: str = "ok"  # ok | too_long | empty | binary
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the message goes on to Rasa."""
+        return self.text is not None
+
+
+def button_payloads(topics: Iterable[str]) -> FrozenSet[str]:
+    """The payloads our buttons send: the fixed ones and "/ask_<topic>" per topic."""
+    return FIXED_PAYLOADS | frozenset(f"/ask_{topic}" for topic in topics)
+
+
+@lru_cache(maxsize=8)
+def _topics_of(path: str, mtime_ns: int) -> FrozenSet[str]:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    topics = raw.get("topics") if isinstance(raw, dict) else None
+    return frozenset(str(key) for key in topics) if isinstance(topics, dict) else frozenset()
+
+
+def allowed_payloads(facts_path: Union[str, Path]) -> FrozenSet[str]:
+    """The button payloads for the topics of the facts file (re-read when it changes).
+
+    An unreadable facts file leaves only the fixed payloads: topic buttons then arrive
+    as plain text ("ask_cost"), which is safe.
+    """
+    path = Path(facts_path)
+    try:
+        return button_payloads(_topics_of(str(path), path.stat().st_mtime_ns))
+    except (OSError, yaml.YAMLError) as exc:
+        logger.warning("Cannot read the topics of the facts file (%s).", type(exc).__name__)
+        return FIXED_PAYLOADS
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    suspicious = sum(
+        1
+        for char in text
+        if char == "\ufffd" or (unicodedata.category(char) == "Cc" and char not in "\n\r\t")
+    )
+    return suspicious > 0 and suspicious >= BINARY_SHARE * len(text)
+
+
+def _decode(raw: Union[str, bytes, None, object]) -> Optional[str]:
+    """The message as text, or None when it is not text at all."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(raw, str):
+        return raw
+    return None  # numbers, lists, objects: not a message
+
+
+def neutralise_command(text: str, allowed: FrozenSet[str]) -> str:
+    """Keeps an exact button payload; removes the leading slashes of anything else."""
+    if text in allowed:
+        return text
+    while text.startswith("/"):
+        text = text.lstrip("/").strip()
+    return text
+
+
+def screen(
+    raw: Union[str, bytes, None, object],
+    allowed: FrozenSet[str] = FIXED_PAYLOADS,
+    max_chars: int = MAX_MESSAGE_CHARS,
+) -> Inbound:
+    """Screens one incoming message.
+
+    Args:
+        raw: The message as the channel received it (text, bytes, or anything a JSON
+            body may hold).
+        allowed: Exact "/..." payloads that may reach Rasa as commands.
+        max_chars: Longest message (after cleaning) sent on to Rasa.
+
+    Returns:
+        The text for Rasa, or the reply to give instead.
+    """
+    text = _decode(raw)
+    if text is None or _looks_binary(text):
+        return Inbound(reply=EMPTY_REPLY, reason="binary")
+    text = clean_text(text).strip()
+    if len(text) > max_chars:
+        return Inbound(reply=TOO_LONG_REPLY, reason="too_long")
+    text = neutralise_command(text, allowed)
+    if not text:
+        return Inbound(reply=EMPTY_REPLY, reason="empty")
+    return Inbound(text=text)

@@ -1,0 +1,280 @@
+"""SMS shaping and keywords: pure logic, no Rasa, no database.
+
+A turn's replies become SMS messages of at most 320 characters, split at sentence
+boundaries (then words), at most three a turn; the rest waits behind "Reply MORE for
+the rest.". Buttons become numbered options ("Reply 1 for Yes, 2 for No."), and their
+payloads never reach the phone. Twilio's opt-out keywords are recognised here; the
+channel (`channels.sms`) keeps the state and answers them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from xml.sax.saxutils import escape
+
+from meso.clinic import Clinic
+from meso.replies import Button
+from meso.text import clean_text
+
+SMS_MAX_CHARS = 320
+MESSAGES_PER_TURN = 3
+MORE_SUFFIX = "Reply MORE for the rest."
+# Replies that must lead the turn, whatever order they arrive in.
+URGENT_MARKER = re.compile(r"\b911\b")
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_NUMBER_PICK = re.compile(r"^\s*#?(\d{1,2})[.)]?\s*$")
+
+
+class Keyword(Enum):
+    """Whole-message keywords handled by the SMS channel itself."""
+
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    MORE = "more"
+
+
+KEYWORDS: Mapping[str, Keyword] = {
+    **{word: Keyword.STOP for word in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")},
+    **{word: Keyword.START for word in ("START", "UNSTOP")},
+    **{word: Keyword.HELP for word in ("HELP", "INFO")},
+    "MORE": Keyword.MORE,
+}
+# Twilio also treats YES as opting back in; only while opted out, since otherwise it
+# is an answer to a question.
+OPT_IN_WHILE_OPTED_OUT = frozenset({"YES"})
+
+
+def keyword(body: str) -> Optional[Keyword]:
+    """The keyword the whole message is (case-insensitive, surrounding space ignored)."""
+    return KEYWORDS.get(body.strip().upper())
+
+
+def is_opt_in(body: str, opted_out: bool) -> bool:
+    """Whether `body` re-subscribes a number (START, UNSTOP; YES while opted out)."""
+    word = body.strip().upper()
+    return keyword(word) is Keyword.START or (opted_out and word in OPT_IN_WHILE_OPTED_OUT)
+
+
+def is_e164(number: str) -> bool:
+    """Whether `number` is an E.164 phone number such as +18185550100."""
+    return bool(_E164.match(number or ""))
+
+
+def phone_hash(number: str) -> str:
+    """A short, stable tag for a phone number, for logs (never the number itself)."""
+    return hashlib.sha256(number.encode("utf-8")).hexdigest()[:10]
+
+
+# --- replies for keywords ------------------------------------------------------------
+
+
+def stop_reply(clinic: Clinic) -> str:
+    """The one confirmation sent after an opt-out."""
+    return (
+        f"You're unsubscribed from {clinic.display_name}'s assistant and will get no more "
+        "messages. Reply START to subscribe again."
+    )
+
+
+def start_reply(clinic: Clinic) -> str:
+    """The confirmation of an opt-in."""
+    return (
+        f"You're subscribed to {clinic.display_name}'s assistant again. "
+        "Ask me about mesotherapy. Reply HELP for help, STOP to opt out."
+    )
+
+
+def help_reply(clinic: Clinic) -> str:
+    """HELP/INFO: who we are, what this is, how to reach staff and how to opt out."""
+    return _fit(
+        f"{clinic.display_name}: automated answers about mesotherapy from information the "
+        f"clinic has reviewed. Not for emergencies: call 911. {clinic.contact_sentence()} "
+        "Reply STOP to opt out."
+    )
+
+
+def _fit(text: str, limit: int = SMS_MAX_CHARS) -> str:
+    return text if len(text) <= limit else split_text(text, limit)[0]
+
+
+# --- splitting -------------------------------------------------------------------------
+
+
+def _words(text: str, limit: int) -> List[str]:
+    """Cuts text longer than `limit` at word boundaries (hard cut for a giant word)."""
+    pieces: List[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def sentences(text: str, limit: int = SMS_MAX_CHARS) -> List[str]:
+    """The sentences of `text`, each cut at words when longer than `limit`."""
+    units: List[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
+            sentence = sentence.strip()
+            if sentence:
+                units.extend(_words(sentence, limit) if len(sentence) > limit else [sentence])
+    return units
+
+
+def _pack(units: Sequence[str], limit: int) -> Tuple[str, int]:
+    """Packs the leading units into one message of at most `limit`; returns it and the count."""
+    message, used = "", 0
+    for unit in units:
+        candidate = f"{message} {unit}" if message else unit
+        if len(candidate) > limit:
+            break
+        message, used = candidate, used + 1
+    return message, used
+
+
+def split_text(text: str, limit: int = SMS_MAX_CHARS) -> List[str]:
+    """Splits `text` into messages of at most `limit`, at sentence then word boundaries."""
+    units = sentences(text, limit)
+    messages: List[str] = []
+    while units:
+        message, used = _pack(units, limit)
+        messages.append(message)
+        units = units[used:]
+    return messages
+
+
+def paginate(
+    units: Sequence[str],
+    limit: int = SMS_MAX_CHARS,
+    per_page: int = MESSAGES_PER_TURN,
+    more: str = MORE_SUFFIX,
+) -> List[List[str]]:
+    """Groups units into pages of at most `per_page` messages of at most `limit`.
+
+    Every page but the last ends with `more`, within the limit. Units are kept in
+    order, so the first unit always starts the first message.
+    """
+    reserve = len(more) + 1
+    units = [piece for unit in units for piece in (_words(unit, limit - reserve) if len(unit) > limit - reserve else [unit])]
+    pages: List[List[str]] = []
+    while units:
+        page: List[str] = []
+        while units and len(page) < per_page:
+            if len(page) == per_page - 1:
+                message, used = _pack(units, limit)
+                if used < len(units):  # more to come: leave room for the suffix
+                    message, used = _pack(units, limit - reserve)
+                    message = f"{message} {more}"
+            else:
+                message, used = _pack(units, limit)
+            page.append(message)
+            units = units[used:]
+        pages.append(page)
+    return pages
+
+
+# --- a turn ----------------------------------------------------------------------------
+
+
+def options_text(options: Sequence[Button]) -> str:
+    """"Reply 1 for Yes, 2 for No." for the given options."""
+    parts = [f"{number} for {clean_text(option.title).strip()}" for number, option in enumerate(options, 1)]
+    return f"Reply {', '.join(parts)}."
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one inbound SMS gets: messages now, pages for MORE, options for numbers."""
+
+    messages: List[str]
+    pending: List[List[str]] = field(default_factory=list)
+    options: List[Button] = field(default_factory=list)
+
+
+def _buttons(message: Mapping[str, Any]) -> List[Button]:
+    buttons = []
+    for raw in message.get("buttons") or message.get("quick_replies") or []:
+        if isinstance(raw, Mapping) and raw.get("title") and raw.get("payload"):
+            buttons.append(Button(str(raw["title"]), str(raw["payload"])))
+    return buttons
+
+
+def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
+    """Turns Rasa's replies for one turn into SMS pages and numbered options.
+
+    Replies mentioning 911 go first (Rasa already sends them first; this keeps it
+    so). Only the text and the button titles are sent: payloads, images and custom
+    JSON never reach the phone. The options are those of the last reply with buttons.
+
+    Args:
+        bot_messages: Rasa's collected output, e.g. {"text": ..., "buttons": [...]}.
+
+    Returns:
+        The first page to send now, the later pages, and the options to remember.
+    """
+    texts: List[str] = []
+    options: List[Button] = []
+    for message in bot_messages:
+        text = clean_text(str(message.get("text") or "")).strip()
+        if text:
+            texts.append(text)
+        buttons = _buttons(message)
+        if buttons:
+            options = buttons
+    texts.sort(key=lambda text: 0 if URGENT_MARKER.search(text) else 1)  # stable
+    units = [unit for text in texts for unit in sentences(text)]
+    if options:
+        units.append(options_text(options))
+    pages = paginate(units)
+    if not pages:
+        return Turn(messages=[], options=options)
+    return Turn(messages=pages[0], pending=pages[1:], options=options)
+
+
+def pick_option(body: str, options: Sequence[Button]) -> Optional[Button]:
+    """The option a reply of just its number ("1", "2.") chooses, if any."""
+    match = _NUMBER_PICK.match(body)
+    if not match or not options:
+        return None
+    number = int(match.group(1))
+    return options[number - 1] if 1 <= number <= len(options) else None
+
+
+def options_to_json(options: Sequence[Button]) -> List[Dict[str, str]]:
+    """Options in a JSON-friendly form for storage."""
+    return [{"title": option.title, "payload": option.payload} for option in options]
+
+
+def options_from_json(raw: Any) -> List[Button]:
+    """Options read back from storage; malformed entries are dropped."""
+    return _buttons({"buttons": raw if isinstance(raw, list) else []})
+
+
+# --- TwiML -----------------------------------------------------------------------------
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def twiml(messages: Sequence[str]) -> str:
+    """A TwiML response sending each message as its own SMS (none: an empty response)."""
+    body = "".join(f"<Message>{escape(_XML_INVALID.sub('', text))}</Message>" for text in messages)
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'

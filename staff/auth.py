@@ -1,0 +1,175 @@
+"""Sign-in, sign-out, and the request dependencies that enforce a session and CSRF.
+
+Web adapter only: passwords are checked by `meso.staff_users`, sessions kept by
+`staff.sessions`, failures counted by `staff.throttle`.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from staff.console import Console, console_of
+from staff.csrf import origin_allowed, tokens_match
+from staff.sessions import StaffSession
+
+router = APIRouter(include_in_schema=False)
+
+MAX_FORM_BYTES = 64 * 1024
+LOGIN_MESSAGES = {
+    "expired": "Your session ended. Please sign in again.",
+    "signed_out": "You are signed out.",
+}
+
+
+class NotSignedIn(Exception):
+    """The request has no live session (the app redirects pages to /login)."""
+
+    def __init__(self, had_cookie: bool = False) -> None:
+        super().__init__("not signed in")
+        self.had_cookie = had_cookie
+
+
+class Refused(Exception):
+    """A request the console refuses with an HTML error page (403, 413, ...)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def client_ip(request: Request) -> str:
+    """The client address uvicorn reports (proxy headers only from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def optional_session(request: Request) -> Optional[StaffSession]:
+    """The live session of this request, or None; cached on `request.state`."""
+    if hasattr(request.state, "staff_session"):
+        return request.state.staff_session
+    console = console_of(request)
+    session_id = console.unsign_session(request.cookies.get(console.session_cookie))
+    session = console.sessions.resume(session_id) if session_id else None
+    request.state.staff_session = session
+    return session
+
+
+def require_session(request: Request) -> StaffSession:
+    """The live session; raises NotSignedIn otherwise."""
+    session = optional_session(request)
+    if session is None:
+        raise NotSignedIn(had_cookie=console_of(request).session_cookie in request.cookies)
+    return session
+
+
+def require_admin(request: Request, session: StaffSession = Depends(require_session)) -> StaffSession:
+    """The live session of an admin; 403 (audited) for other staff."""
+    if not session.user.is_admin:
+        console_of(request).audit.record(session.user.username, "audit.denied", target=request.url.path)
+        raise Refused(403, "Only administrators can open this page.")
+    return session
+
+
+async def _read_form(request: Request) -> FormData:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise Refused(413, "This form is too large.")
+    if not origin_allowed(request.headers.get("origin"), request.headers.get("host")):
+        raise Refused(403, "This request came from another site and was refused.")
+    try:
+        return await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
+    except Exception as exc:  # noqa: BLE001 - malformed bodies are refused, not 500s
+        raise Refused(400, "This form could not be read.") from exc
+
+
+async def session_form(request: Request, session: StaffSession = Depends(require_session)) -> FormData:
+    """The posted form of a signed-in user, after the CSRF token check (403 when bad)."""
+    form = await _read_form(request)
+    token = form.get("csrf_token")
+    if not tokens_match(session.csrf_token, token if isinstance(token, str) else None):
+        raise Refused(403, "This form has expired or was not sent by the console. Reload the page and try again.")
+    return form
+
+
+async def login_form(request: Request) -> FormData:
+    """The posted sign-in form, after the double-submit CSRF check (403 when bad)."""
+    console = console_of(request)
+    form = await _read_form(request)
+    token = form.get("login_csrf")
+    if not console.login_tokens.check(
+        request.cookies.get(console.login_cookie), token if isinstance(token, str) else None
+    ):
+        raise Refused(403, "The sign-in form has expired. Reload the page and try again.")
+    return form
+
+
+def _login_page(request: Request, console: Console, status_code: int = 200, error: str = "") -> Response:
+    token, cookie = console.login_tokens.issue()
+    message = LOGIN_MESSAGES.get(request.query_params.get("m", ""), "")
+    response = console.render(
+        request, "login.html", status_code=status_code, login_csrf=token, error=error, message=message
+    )
+    console.set_cookie(response, console.login_cookie, cookie, max_age=3600)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    """The sign-in form (signed-in users go to the queue)."""
+    if optional_session(request) is not None:
+        return RedirectResponse("/", status_code=303)
+    return _login_page(request, console_of(request))
+
+
+@router.post("/login")
+def login(request: Request, form: FormData = Depends(login_form)) -> Response:
+    """Checks the password under the throttle and starts a brand-new session."""
+    console = console_of(request)
+    username = str(form.get("username") or "").strip()[:64]
+    password = str(form.get("password") or "")
+    ip = client_ip(request)
+    if console.throttle.blocked(username, ip):
+        console.audit.record("anonymous", "login.throttled", target=f"user:{username}", detail=f"ip={ip}")
+        minutes = console.settings.staff_login_window_minutes
+        return _login_page(
+            request,
+            console,
+            429,
+            f"Too many failed sign-in attempts. Wait {minutes} minutes and try again, "
+            "or ask an administrator to reset your password.",
+        )
+    user = console.users.authenticate(username, password)
+    if user is None:
+        console.throttle.failed(username, ip)
+        console.audit.record("anonymous", "login.failed", target=f"user:{username}", detail=f"ip={ip}")
+        return _login_page(request, console, 401, "Wrong username or password.")
+    console.throttle.succeeded(username)
+    # Never reuse a session id that existed before sign-in (session fixation).
+    old = console.unsign_session(request.cookies.get(console.session_cookie))
+    if old:
+        console.sessions.end(old)
+    session = console.sessions.start(user)
+    console.audit.record(user.username, "login", detail=f"ip={ip}")
+    response = RedirectResponse("/", status_code=303)
+    console.set_cookie(response, console.session_cookie, console.sign_session(session.session_id))
+    console.delete_cookie(response, console.login_cookie)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    form: FormData = Depends(session_form),
+    session: StaffSession = Depends(require_session),
+) -> Response:
+    """Ends the session server-side and clears the cookie."""
+    console = console_of(request)
+    console.sessions.end(session.session_id)
+    console.audit.record(session.user.username, "logout")
+    response = RedirectResponse("/login?m=signed_out", status_code=303)
+    console.delete_cookie(response, console.session_cookie)
+    return response

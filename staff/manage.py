@@ -1,0 +1,124 @@
+"""Console administration from the command line.
+
+    python -m staff.manage create-user USERNAME --role staff|admin [--password-stdin]
+    python -m staff.manage set-password USERNAME [--password-stdin]
+    python -m staff.manage disable-user USERNAME | enable-user USERNAME
+    python -m staff.manage list-users
+    python -m staff.manage purge [--days N]
+    python -m staff.manage seed-demo
+
+Passwords are read from a prompt (typed twice) or, with --password-stdin, from the first
+line of standard input; never from the command line, where other users and the shell
+history could see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import List, Optional, TextIO
+
+from meso.audit import AuditLog
+from meso.settings import Settings, get_settings
+from meso.staff_users import ROLES, StaffUserStore, UnknownUser, UserExists
+from staff.retention import purge
+from staff.sessions import SessionStore
+
+CLI_ACTOR = "cli"
+
+
+def read_password(from_stdin: bool, stdin: TextIO = sys.stdin) -> str:
+    """The new password from stdin's first line or from a confirmed prompt.
+
+    Raises:
+        ValueError: The two prompted passwords differ.
+    """
+    if from_stdin:
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password (12+ characters): ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise ValueError("the passwords do not match")
+    return first
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m staff.manage", description="Staff console administration.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-user", help="create a staff account")
+    create.add_argument("username")
+    create.add_argument("--role", choices=ROLES, default="staff")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password = commands.add_parser("set-password", help="replace a password (signs the user out)")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    for name in ("disable-user", "enable-user"):
+        commands.add_parser(name, help=f"{name.split('-')[0]} an account").add_argument("username")
+    commands.add_parser("list-users", help="list accounts")
+    retention = commands.add_parser("purge", help="delete conversations and escalations past retention")
+    retention.add_argument("--days", type=int, default=None, help="retention period (default RETENTION_DAYS)")
+    commands.add_parser("seed-demo", help="add fake demo cases and conversations (never real data)")
+    return parser
+
+
+def run(argv: Optional[List[str]] = None, settings: Optional[Settings] = None, stdin: TextIO = sys.stdin) -> int:
+    """Runs one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    settings = settings or get_settings()
+    url = settings.escalation_url
+    users = StaffUserStore(url)
+    audit = AuditLog(url)
+    try:
+        if args.command == "create-user":
+            user = users.create(args.username, read_password(args.password_stdin, stdin), args.role)
+            audit.record(CLI_ACTOR, "user.create", f"user:{user.username}", f"role={user.role}")
+            print(f"created {user.role} {user.username}")
+        elif args.command == "set-password":
+            users.set_password(args.username, read_password(args.password_stdin, stdin))
+            user = users.get(args.username)
+            assert user is not None
+            SessionStore(url).end_all(user.id)
+            audit.record(CLI_ACTOR, "user.set_password", f"user:{user.username}")
+            print(f"password changed for {user.username}; their sessions were ended")
+        elif args.command in ("disable-user", "enable-user"):
+            disabled = args.command == "disable-user"
+            users.set_disabled(args.username, disabled)
+            user = users.get(args.username)
+            assert user is not None
+            if disabled:
+                SessionStore(url).end_all(user.id)
+            audit.record(CLI_ACTOR, "user.disable" if disabled else "user.enable", f"user:{user.username}")
+            print(f"{'disabled' if disabled else 'enabled'} {user.username}")
+        elif args.command == "list-users":
+            for user in users.list():
+                state = " (disabled)" if user.disabled else ""
+                print(f"{user.username}\t{user.role}{state}")
+        elif args.command == "purge":
+            days = settings.retention_days if args.days is None else args.days
+            result = purge(settings, days, actor=CLI_ACTOR)
+            print(
+                f"deleted {result.conversations} conversations and {result.escalations} escalations "
+                f"inactive since {result.cutoff.isoformat()}"
+            )
+        elif args.command == "seed-demo":
+            from staff.seed import seed_demo
+
+            ids = seed_demo(settings)
+            audit.record(CLI_ACTOR, "seed.demo", detail=f"cases={len(ids)}")
+            print(f"added {len(ids)} fake demo cases")
+    except (ValueError, UserExists, UnknownUser) as exc:
+        message = f"user already exists: {exc}" if isinstance(exc, UserExists) else str(exc)
+        if isinstance(exc, UnknownUser):
+            message = f"no such user: {exc}"
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main() -> None:
+    """Entry point of `python -m staff.manage`."""
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""The console's HTML pages: the queue, one case with its transcript, the audit log.
+
+Every view and every change is written to the audit log before the answer is sent, so
+a view that cannot be audited is not shown (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from meso.escalations import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES, Escalation, EscalationNotFound, InvalidTransition
+from meso.transcripts import TranscriptUnavailable
+from staff.auth import Refused, require_admin, require_session, session_form
+from staff.console import console_of
+from staff.sessions import StaffSession
+from staff.views import (
+    CHANNEL_LABELS,
+    OUTCOMES,
+    REASON_LABELS,
+    STATUS_FILTERS,
+    URGENCY_LABELS,
+    age,
+    count_summary,
+    mark_transcript,
+    parse_filters,
+    queue_order,
+    statuses_for,
+)
+
+router = APIRouter(include_in_schema=False)
+
+QUEUE_LIMIT = 200
+MAX_COMMENT = 1000
+
+
+def _target(case_id: int) -> str:
+    return f"escalation:{case_id}"
+
+
+@router.get("/")
+def queue(request: Request, session: StaffSession = Depends(require_session)) -> Response:
+    """Open and claimed cases, most urgent then oldest first, with filters and counts."""
+    console = console_of(request)
+    try:
+        filters = parse_filters(request.query_params)
+    except ValueError as exc:
+        raise Refused(400, f"Unknown filter value ({exc}).") from exc
+    cases: List[Escalation] = []
+    for status in statuses_for(filters.status):
+        cases += console.escalations.list(
+            status=status,
+            urgency=filters.urgency,
+            reason=filters.reason,
+            channel=filters.channel,
+            limit=QUEUE_LIMIT,
+        )
+    cases = queue_order(cases)[:QUEUE_LIMIT]
+    counts = console.escalations.counts()
+    console.audit.record(
+        session.user.username, "queue.view", detail=f"{filters.describe()} shown={len(cases)}".strip()
+    )
+    now = console.clock()
+    return console.render(
+        request,
+        "queue.html",
+        cases=cases,
+        ages={case.id: age(case.created_at, now) for case in cases},
+        counts=count_summary(counts),
+        filters=filters,
+        status_filters=STATUS_FILTERS,
+        urgencies=URGENCIES,
+        urgency_labels=URGENCY_LABELS,
+        reasons=sorted(REASONS, key=lambda code: REASON_LABELS[code]),
+        reason_labels=REASON_LABELS,
+        channels=CHANNEL_LABELS,
+    )
+
+
+def _case_or_404(request: Request, session: StaffSession, case_id: int) -> Escalation:
+    case = console_of(request).escalations.get(case_id)
+    if case is None:
+        console_of(request).audit.record(session.user.username, "case.view", _target(case_id), "not found")
+        raise Refused(404, "There is no case with this number.")
+    return case
+
+
+@router.get("/escalations/{case_id}")
+def case_page(
+    request: Request,
+    case_id: int = Path(..., ge=1),
+    session: StaffSession = Depends(require_session),
+) -> Response:
+    """One case: details, history, and the whole transcript with the flagged messages marked."""
+    console = console_of(request)
+    case = _case_or_404(request, session, case_id)
+    events = console.escalations.events(case_id)
+    transcript_error = False
+    try:
+        turns = console.transcripts.turns(case.conversation_id)
+    except TranscriptUnavailable:
+        turns, transcript_error = [], True
+    console.audit.record(session.user.username, "case.view", _target(case_id))
+    now = console.clock()
+    return console.render(
+        request,
+        "case.html",
+        case=case,
+        age=age(case.created_at, now),
+        events=events,
+        lines=mark_transcript(turns, case, events),
+        transcript_error=transcript_error,
+        active=case.status in ACTIVE_STATUSES,
+        outcomes=OUTCOMES,
+        statuses=STATUSES,
+        done=request.query_params.get("done", ""),
+    )
+
+
+def _after_change(case_id: int, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/escalations/{case_id}?done={done}", status_code=303)
+
+
+def _apply(request: Request, session: StaffSession, case_id: int, action: str, change: object) -> None:
+    """Runs a store change, auditing success or refusal, and maps errors to pages."""
+    console = console_of(request)
+    user = session.user.username
+    try:
+        change()  # type: ignore[operator]
+    except EscalationNotFound as exc:
+        console.audit.record(user, action, _target(case_id), "refused: not found")
+        raise Refused(404, "There is no case with this number.") from exc
+    except InvalidTransition as exc:
+        console.audit.record(user, action, _target(case_id), "refused: case is resolved")
+        raise Refused(409, "This case is already resolved.") from exc
+
+
+@router.post("/escalations/{case_id}/claim")
+def claim(
+    request: Request,
+    case_id: int = Path(..., ge=1),
+    form: FormData = Depends(session_form),
+    session: StaffSession = Depends(require_session),
+) -> Response:
+    """Marks the case as handled by the signed-in user."""
+    console = console_of(request)
+    _apply(request, session, case_id, "case.claim", lambda: console.escalations.claim(case_id, session.user.username))
+    console.audit.record(session.user.username, "case.claim", _target(case_id))
+    return _after_change(case_id, "claimed")
+
+
+@router.post("/escalations/{case_id}/note")
+def add_note(
+    request: Request,
+    case_id: int = Path(..., ge=1),
+    form: FormData = Depends(session_form),
+    session: StaffSession = Depends(require_session),
+) -> Response:
+    """Adds a note to the case history (the audit log records that, not the text)."""
+    console = console_of(request)
+    text = str(form.get("note") or "").strip()
+    if not text:
+        raise Refused(400, "A note needs some text.")
+    _apply(
+        request, session, case_id, "case.note", lambda: console.escalations.add_note(case_id, session.user.username, text)
+    )
+    console.audit.record(session.user.username, "case.note", _target(case_id), f"{len(text)} characters")
+    return _after_change(case_id, "noted")
+
+
+@router.post("/escalations/{case_id}/resolve")
+def resolve(
+    request: Request,
+    case_id: int = Path(..., ge=1),
+    form: FormData = Depends(session_form),
+    session: StaffSession = Depends(require_session),
+) -> Response:
+    """Closes the case with one of the outcomes and an optional comment."""
+    console = console_of(request)
+    outcome = str(form.get("outcome") or "")
+    if outcome not in OUTCOMES:
+        raise Refused(400, "Choose an outcome.")
+    comment = str(form.get("comment") or "").strip()[:MAX_COMMENT]
+    text = f"{outcome}: {comment}" if comment else outcome
+    _apply(
+        request,
+        session,
+        case_id,
+        "case.resolve",
+        lambda: console.escalations.resolve(case_id, session.user.username, text),
+    )
+    console.audit.record(session.user.username, "case.resolve", _target(case_id), f"outcome={outcome}")
+    return _after_change(case_id, "resolved")
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    before: Optional[int] = Query(None, ge=1),
+    session: StaffSession = Depends(require_admin),
+) -> Response:
+    """The audit log, newest first (admins only)."""
+    console = console_of(request)
+    entries = console.audit.entries(limit=200, before=before)
+    console.audit.record(session.user.username, "audit.view", detail=f"before={before}" if before else None)
+    older = entries[-1].id if len(entries) == 200 else None
+    return console.render(request, "audit.html", entries=entries, older=older)

@@ -1,0 +1,44 @@
+"""Retention: deletes conversations and escalations older than the retention period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from meso.audit import AuditLog
+from meso.escalations import EscalationStore, utcnow
+from meso.settings import Settings
+from meso.transcripts import TranscriptStore
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What one purge deleted."""
+
+    cutoff: datetime
+    conversations: int
+    escalations: int
+
+
+def purge(settings: Settings, days: int, clock: Callable[[], datetime] = utcnow, actor: str = "system") -> PurgeResult:
+    """Deletes tracker-store conversations and escalations inactive for `days`, and audits it.
+
+    A conversation goes when its last event is older than the cutoff (all its events);
+    a case goes when it was last updated before the cutoff (with its history and alerts).
+    The audit log is kept: it names cases by number and holds no patient text.
+
+    Raises:
+        ValueError: `days` is below 1.
+    """
+    if days < 1:
+        raise ValueError("the retention period is at least 1 day")
+    cutoff = clock() - timedelta(days=days)
+    conversations = TranscriptStore(settings.tracker_url).delete_older_than(cutoff)
+    escalations = EscalationStore(settings.escalation_url, alert_channels=(), clock=clock).delete_older_than(cutoff)
+    AuditLog(settings.escalation_url, clock=clock).record(
+        actor,
+        "retention.purge",
+        detail=f"days={days} cutoff={cutoff.isoformat()} conversations={conversations} escalations={escalations}",
+    )
+    return PurgeResult(cutoff, conversations, escalations)

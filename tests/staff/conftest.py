@@ -1,0 +1,179 @@
+"""Fixtures for the staff console tests: real app, real SQLite stores in tmp_path."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from meso import escalations, transcripts
+from meso.escalations import Contact, Escalation, EscalationStore
+from meso.settings import Settings
+from meso.staff_users import StaffUserStore
+from staff.app import create_app
+from staff.seed import tracker_rows, write_tracker_rows
+
+API_TOKEN = "test-api-token-0123456789abcdef"
+PASSWORDS = {"nurse": "nurse-password-123", "boss": "admin-password-456"}
+BASE_URL = "http://127.0.0.1"
+
+# Real argon2id with small parameters, so each test does not spend ~0.4 s per hash; the
+# production parameters are checked in test_auth.py.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+# Patient text that must stay inert wherever it is shown.
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+RLO = "\u202e"
+CONTROLS = "\x1b[31m\x07\x00"
+HOSTILE_MESSAGE = f"help {SCRIPT} {IMG} pay {RLO}gnp.exe{CONTROLS} now"
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: Optional[datetime] = None) -> None:
+        self.now = start or datetime.now(timezone.utc).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings pointing every store at SQLite files in `tmp_path`."""
+    values: Dict[str, Any] = dict(
+        data_dir=tmp_path,
+        escalation_db_url=f"sqlite:///{tmp_path / 'escalations.db'}",
+        tracker_db_url=f"sqlite:///{tmp_path / 'rasa.db'}",
+        staff_api_token=API_TOKEN,
+        staff_session_secret="test-session-secret-" + "x" * 20,
+        staff_cookie_secure=False,
+        staff_allowed_hosts=("127.0.0.1", "localhost"),
+        staff_session_idle_minutes=30,
+        staff_session_max_hours=12,
+        staff_login_window_minutes=15,
+        staff_login_max_failures=5,
+        staff_login_max_failures_per_ip=20,
+        alert_webhook_url="",
+        smtp_host="",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    yield
+    escalations.dispose_engines()
+    transcripts.dispose_engines()
+
+
+@pytest.fixture()
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture()
+def users(settings: Settings) -> StaffUserStore:
+    store = StaffUserStore(settings.escalation_url, hasher=FAST_HASHER)
+    store.create("nurse", PASSWORDS["nurse"], "staff")
+    store.create("boss", PASSWORDS["boss"], "admin")
+    return store
+
+
+@pytest.fixture()
+def store(settings: Settings, clock: FakeClock) -> EscalationStore:
+    return EscalationStore(settings.escalation_url, alert_channels=(), clock=clock)
+
+
+def make_app(settings: Settings, clock: FakeClock) -> FastAPI:
+    """The real console app with the test clock and the fast argon2id hasher."""
+    return create_app(settings, clock=clock, password_hasher=FAST_HASHER)
+
+
+@pytest.fixture()
+def app(settings: Settings, clock: FakeClock, users: StaffUserStore) -> FastAPI:
+    return make_app(settings, clock)
+
+
+@pytest.fixture()
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+def add_case(
+    store: EscalationStore,
+    settings: Settings,
+    clock: FakeClock,
+    message: str = "my cheek is swollen and hot after the injections",
+    urgency: str = "urgent",
+    reasons: tuple = ("complication",),
+    channel: str = "socketio",
+    contact: Optional[Contact] = None,
+    conversation_id: Optional[str] = None,
+    minutes_ago: int = 10,
+    transcript: bool = True,
+) -> Escalation:
+    """Records a case through the real store, with its conversation in the tracker store."""
+    conversation_id = conversation_id or f"conv-{urgency}-{minutes_ago}-{len(message)}"
+    start = clock() - timedelta(minutes=minutes_ago, seconds=40)
+    if transcript:
+        exchanges = [
+            ("patient", "hello, is mesotherapy painful?", "ask_pain"),
+            ("assistant", "Most people feel only small pricks.", "utter_answer"),
+            ("patient", message, "risk_disclosure"),
+        ]
+        write_tracker_rows(settings.tracker_url, tracker_rows(conversation_id, channel, exchanges, start))
+    return store.record(
+        conversation_id, channel, urgency, reasons, message, contact, at=clock() - timedelta(minutes=minutes_ago)
+    )
+
+
+def login_token(client: TestClient) -> str:
+    """Opens the sign-in page; returns its form token (its signed cookie is now in the jar)."""
+    page = client.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
+    assert token, page.text
+    return token.group(1)
+
+
+def post_login(client: TestClient, token: str, username: str = "nurse", password: Optional[str] = None) -> Any:
+    """Posts the sign-in form with `token`."""
+    return client.post(
+        "/login",
+        data={"username": username, "password": password or PASSWORDS[username], "login_csrf": token},
+        follow_redirects=False,
+    )
+
+
+def login(client: TestClient, username: str = "nurse", password: Optional[str] = None) -> Any:
+    """Signs in through the real form (with its CSRF token); returns the POST response."""
+    return post_login(client, login_token(client), username, password)
+
+
+def csrf_token(client: TestClient, path: str = "/") -> str:
+    """The session's CSRF token as the page at `path` embeds it."""
+    page = client.get(path)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    return token.group(1)
+
+
+def session_cookie(client: TestClient) -> Optional[str]:
+    """The console's session cookie value in the client's jar."""
+    return client.cookies.get("staff_session")
