@@ -15,7 +15,7 @@ from actions import services
 from actions.messaging import send
 from meso import answers
 from meso.escalations import Contact
-from meso.replies import Reply
+from meso.replies import Button, Reply
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -263,3 +263,41 @@ class ActionCallbackDeclined(Action):
             "No problem, I won't take any contact details. Is there anything else you'd like to know?",
         )
         return _reset_contact()
+
+
+class _AskContactSlot(Action):
+    """Asks for one call-back detail (Rasa forms call `action_ask_<slot>`)."""
+
+    slot = ""
+    question = ""
+    buttons: tuple = ()
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        _say(dispatcher, tracker, self.question, buttons=self.buttons)
+        return []
+
+
+class ActionAskContactName(_AskContactSlot):
+    slot = "contact_name"
+    question = "What name should the staff member ask for? (You can say stop at any time.)"
+
+
+class ActionAskContactPhone(_AskContactSlot):
+    slot = "contact_phone"
+    question = "What phone number should they call?"
+
+
+class ActionAskContactTime(_AskContactSlot):
+    slot = "contact_time"
+    question = "When is a good time to call you?"
+
+
+class ActionAskContactConsent(_AskContactSlot):
+    slot = "contact_consent"
+    question = "Do you agree that the clinic may contact you at this number about your request?"
+    buttons = (Button("Yes", "/affirm"), Button("No", "/deny"))

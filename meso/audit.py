@@ -80,18 +80,17 @@ class AuditLog:
             target: What it was done to, e.g. "escalation:12".
             detail: Short context without patient text (filters, counts, outcome codes).
         """
-        values = {
-            "at": self._clock(),
-            "actor": clean_text(actor, MAX_ACTOR).strip() or "anonymous",
-            "action": clean_text(action, MAX_ACTION).strip(),
-            "target": clean_text(target, MAX_TARGET).strip() or None,
-            "detail": clean_text(detail, MAX_DETAIL).strip() or None,
-        }
-        if not values["action"]:
+        at = self._clock()
+        actor = clean_text(actor, MAX_ACTOR).strip() or "anonymous"
+        action = clean_text(action, MAX_ACTION).strip()
+        target = clean_text(target, MAX_TARGET).strip() or None
+        detail = clean_text(detail, MAX_DETAIL).strip() or None
+        if not action:
             raise ValueError("an audit entry needs an action")
+        values = {"at": at, "actor": actor, "action": action, "target": target, "detail": detail}
         with self.engine.begin() as connection:
             entry_id = connection.execute(audit_table.insert().values(**values)).inserted_primary_key[0]
-        return AuditEntry(id=entry_id, **values)
+        return AuditEntry(entry_id, at, actor, action, target, detail)
 
     def entries(self, limit: int = 200, before: Optional[int] = None) -> List[AuditEntry]:
         """The newest entries first.

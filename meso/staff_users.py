@@ -72,7 +72,9 @@ def check_username(username: str) -> str:
     """The normalized username; ValueError unless 2-64 of a-z, 0-9, '.', '_', '-'."""
     name = normalize_username(username)
     if not _USERNAME.match(name):
-        raise ValueError("usernames have 2-64 characters (a-z, 0-9, '.', '_', '-'), starting with a letter or digit")
+        raise ValueError(
+            "usernames have 2-64 characters (a-z, 0-9, '.', '_', '-'), starting with a letter or digit"
+        )
     return name
 
 
@@ -132,11 +134,12 @@ class StaffUserStore:
         check_password(password)
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        created_at = self._clock()
         values = {
             "username": name,
             "password_hash": self._hasher.hash(password),
             "role": role,
-            "created_at": self._clock(),
+            "created_at": created_at,
             "disabled": False,
         }
         try:
@@ -144,7 +147,7 @@ class StaffUserStore:
                 user_id = connection.execute(users_table.insert().values(**values)).inserted_primary_key[0]
         except IntegrityError as exc:
             raise UserExists(name) from exc
-        return StaffUser(user_id, name, role, values["created_at"], False)
+        return StaffUser(user_id, name, role, created_at, False)
 
     def get(self, username: str) -> Optional[StaffUser]:
         """The account with this username, or None."""

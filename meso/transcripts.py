@@ -203,5 +203,7 @@ class TranscriptStore:
             if _missing_table(exc):
                 return 0
             raise
-        logger.info("retention: deleted %d conversations last active before %s", len(senders), cutoff.isoformat())
+        logger.info(
+            "retention: deleted %d conversations last active before %s", len(senders), cutoff.isoformat()
+        )
         return len(senders)

@@ -36,6 +36,7 @@ def main() -> None:
         host=settings.staff_host,
         port=settings.staff_port,
         server_header=False,
+        ws="none",  # no WebSockets here; uvicorn's auto choice breaks on Rasa's pinned websockets
         proxy_headers=True,  # X-Forwarded-* trusted only from FORWARDED_ALLOW_IPS (default 127.0.0.1)
         log_level="info",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Annotated, Any, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from meso.escalations import REASONS, STATUSES, URGENCIES, CaseEvent, Escalation
-from meso.transcripts import Turn, TranscriptUnavailable
+from meso.transcripts import TranscriptUnavailable, Turn
 from staff.console import console_of
 
 API_PREFIX = "/api"
@@ -34,7 +34,9 @@ def require_token(request: Request) -> None:
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
         raise HTTPException(
-            status_code=401, detail="A valid bearer token is required.", headers={"WWW-Authenticate": "Bearer"}
+            status_code=401,
+            detail="A valid bearer token is required.",
+            headers={"WWW-Authenticate": "Bearer"},
         )
 
 
@@ -126,11 +128,13 @@ def _turn_out(turn: Turn) -> Dict[str, Any]:
 @router.get("/escalations", response_model=List[EscalationOut], summary="List escalations in queue order")
 def list_escalations(
     request: Request,
-    status: Optional[Status] = Query(None, description="only cases with this status"),
-    urgency: Optional[Urgency] = Query(None, description="only cases with this urgency"),
-    reason: Optional[Reason] = Query(None, description="only cases with this reason code"),
-    channel: Optional[str] = Query(None, regex=r"^[a-z0-9_-]{1,32}$", description="only this channel"),
-    limit: int = Query(100, ge=1, le=500, description="at most this many cases"),
+    status: Annotated[Optional[Status], Query(description="only cases with this status")] = None,
+    urgency: Annotated[Optional[Urgency], Query(description="only cases with this urgency")] = None,
+    reason: Annotated[Optional[Reason], Query(description="only cases with this reason code")] = None,
+    channel: Annotated[
+        Optional[str], Query(regex=r"^[a-z0-9_-]{1,32}$", description="only this channel")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many cases")] = 100,
 ) -> List[Dict[str, Any]]:
     """Cases, most urgent first and oldest first within an urgency."""
     console = console_of(request)
@@ -143,7 +147,9 @@ def list_escalations(
     )
     filters = {"status": status, "urgency": urgency, "reason": reason, "channel": channel}
     detail = " ".join(f"{k}={getattr(v, 'value', v)}" for k, v in filters.items() if v)
-    console.audit.record(API_ACTOR, "api.list", detail=f"{detail} limit={limit} returned={len(cases)}".strip())
+    console.audit.record(
+        API_ACTOR, "api.list", detail=f"{detail} limit={limit} returned={len(cases)}".strip()
+    )
     return [escalation_out(case) for case in cases]
 
 
@@ -153,7 +159,7 @@ def list_escalations(
     summary="One escalation with its history and transcript",
     responses={404: {"description": "No such case"}},
 )
-def get_escalation(request: Request, case_id: int = Path(..., ge=1)) -> Dict[str, Any]:
+def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1)]) -> Dict[str, Any]:
     """The case, its events (oldest first) and the conversation transcript (oldest first)."""
     console = console_of(request)
     case = console.escalations.get(case_id)
@@ -188,7 +194,9 @@ def openapi(request: Request) -> JSONResponse:
             description=(__doc__ or "").strip(),
             routes=routes,
         )
-        schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
         schema["security"] = [{"bearer": []}]
         app.state.api_schema = schema
     return JSONResponse(schema)

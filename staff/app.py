@@ -75,7 +75,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _is_api(request):
             return await http_exception_handler(request, exc)
         messages = {404: "This page does not exist.", 405: "This page does not accept that request."}
-        return _error_page(request, exc.status_code, messages.get(exc.status_code, "The request was refused."))
+        return _error_page(
+            request, exc.status_code, messages.get(exc.status_code, "The request was refused.")
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

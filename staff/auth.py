@@ -6,7 +6,7 @@ Web adapter only: passwords are checked by `meso.staff_users`, sessions kept by
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -66,7 +66,10 @@ def require_session(request: Request) -> StaffSession:
     return session
 
 
-def require_admin(request: Request, session: StaffSession = Depends(require_session)) -> StaffSession:
+SessionDep = Annotated[StaffSession, Depends(require_session)]
+
+
+def require_admin(request: Request, session: SessionDep) -> StaffSession:
     """The live session of an admin; 403 (audited) for other staff."""
     if not session.user.is_admin:
         console_of(request).audit.record(session.user.username, "audit.denied", target=request.url.path)
@@ -78,7 +81,8 @@ async def _read_form(request: Request) -> FormData:
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise Refused(413, "This form is too large.")
-    if not origin_allowed(request.headers.get("origin"), request.headers.get("host")):
+    headers = request.headers
+    if not origin_allowed(headers.get("origin"), headers.get("host"), headers.get("sec-fetch-site")):
         raise Refused(403, "This request came from another site and was refused.")
     try:
         return await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
@@ -86,12 +90,14 @@ async def _read_form(request: Request) -> FormData:
         raise Refused(400, "This form could not be read.") from exc
 
 
-async def session_form(request: Request, session: StaffSession = Depends(require_session)) -> FormData:
+async def session_form(request: Request, session: SessionDep) -> FormData:
     """The posted form of a signed-in user, after the CSRF token check (403 when bad)."""
     form = await _read_form(request)
     token = form.get("csrf_token")
     if not tokens_match(session.csrf_token, token if isinstance(token, str) else None):
-        raise Refused(403, "This form has expired or was not sent by the console. Reload the page and try again.")
+        raise Refused(
+            403, "This form has expired or was not sent by the console. Reload the page and try again."
+        )
     return form
 
 
@@ -125,8 +131,13 @@ def login_page(request: Request) -> Response:
     return _login_page(request, console_of(request))
 
 
+AdminDep = Annotated[StaffSession, Depends(require_admin)]
+SessionForm = Annotated[FormData, Depends(session_form)]
+LoginForm = Annotated[FormData, Depends(login_form)]
+
+
 @router.post("/login")
-def login(request: Request, form: FormData = Depends(login_form)) -> Response:
+def login(request: Request, form: LoginForm) -> Response:
     """Checks the password under the throttle and starts a brand-new session."""
     console = console_of(request)
     username = str(form.get("username") or "").strip()[:64]
@@ -161,11 +172,7 @@ def login(request: Request, form: FormData = Depends(login_form)) -> Response:
 
 
 @router.post("/logout")
-def logout(
-    request: Request,
-    form: FormData = Depends(session_form),
-    session: StaffSession = Depends(require_session),
-) -> Response:
+def logout(request: Request, form: SessionForm, session: SessionDep) -> Response:
     """Ends the session server-side and clears the cookie."""
     console = console_of(request)
     console.sessions.end(session.session_id)

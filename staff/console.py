@@ -47,7 +47,10 @@ class Console:
 
     @classmethod
     def build(
-        cls, settings: Settings, clock: Callable[[], datetime], password_hasher: Optional[PasswordHasher] = None
+        cls,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        password_hasher: Optional[PasswordHasher] = None,
     ) -> Console:
         """Wires the stores for `settings`; nothing touches a database yet.
 

@@ -24,14 +24,19 @@ def tokens_match(expected: Optional[str], given: Optional[str]) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
-def origin_allowed(origin: Optional[str], host: Optional[str]) -> bool:
+def origin_allowed(origin: Optional[str], host: Optional[str], fetch_site: Optional[str] = None) -> bool:
     """False when the browser says the request comes from another site.
 
-    A missing Origin (older browsers, curl) is allowed; the token check still applies.
+    `Sec-Fetch-Site` (sent by current browsers) must be same-origin or none (typed by the
+    user). An `Origin` header must name this host; "null" (what browsers send under
+    Referrer-Policy: no-referrer) and a missing Origin (curl) carry no information and are
+    left to the CSRF token check.
     """
-    if not origin:
+    if fetch_site and fetch_site.lower() not in ("same-origin", "none"):
+        return False
+    if not origin or origin == "null":
         return True
-    if origin == "null" or not host:
+    if not host:
         return False
     return urlsplit(origin).netloc.lower() == host.lower()
 

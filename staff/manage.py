@@ -43,7 +43,9 @@ def read_password(from_stdin: bool, stdin: TextIO = sys.stdin) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m staff.manage", description="Staff console administration.")
+    parser = argparse.ArgumentParser(
+        prog="python -m staff.manage", description="Staff console administration."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-user", help="create a staff account")
     create.add_argument("username")
@@ -61,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: Optional[List[str]] = None, settings: Optional[Settings] = None, stdin: TextIO = sys.stdin) -> int:
+def run(
+    argv: Optional[List[str]] = None, settings: Optional[Settings] = None, stdin: TextIO = sys.stdin
+) -> int:
     """Runs one command; returns the exit status."""
     args = _parser().parse_args(argv)
     settings = settings or get_settings()
@@ -75,20 +79,20 @@ def run(argv: Optional[List[str]] = None, settings: Optional[Settings] = None, s
             print(f"created {user.role} {user.username}")
         elif args.command == "set-password":
             users.set_password(args.username, read_password(args.password_stdin, stdin))
-            user = users.get(args.username)
-            assert user is not None
-            SessionStore(url).end_all(user.id)
-            audit.record(CLI_ACTOR, "user.set_password", f"user:{user.username}")
-            print(f"password changed for {user.username}; their sessions were ended")
+            changed = users.get(args.username)
+            assert changed is not None
+            SessionStore(url).end_all(changed.id)
+            audit.record(CLI_ACTOR, "user.set_password", f"user:{changed.username}")
+            print(f"password changed for {changed.username}; their sessions were ended")
         elif args.command in ("disable-user", "enable-user"):
             disabled = args.command == "disable-user"
             users.set_disabled(args.username, disabled)
-            user = users.get(args.username)
-            assert user is not None
+            account = users.get(args.username)
+            assert account is not None
             if disabled:
-                SessionStore(url).end_all(user.id)
-            audit.record(CLI_ACTOR, "user.disable" if disabled else "user.enable", f"user:{user.username}")
-            print(f"{'disabled' if disabled else 'enabled'} {user.username}")
+                SessionStore(url).end_all(account.id)
+            audit.record(CLI_ACTOR, "user.disable" if disabled else "user.enable", f"user:{account.username}")
+            print(f"{'disabled' if disabled else 'enabled'} {account.username}")
         elif args.command == "list-users":
             for user in users.list():
                 state = " (disabled)" if user.disabled else ""

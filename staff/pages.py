@@ -6,15 +6,22 @@ a view that cannot be audited is not shown (fail closed).
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Annotated, Callable, List, Optional
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
-from meso.escalations import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES, Escalation, EscalationNotFound, InvalidTransition
+from meso.escalations import (
+    ACTIVE_STATUSES,
+    REASONS,
+    STATUSES,
+    URGENCIES,
+    Escalation,
+    EscalationNotFound,
+    InvalidTransition,
+)
 from meso.transcripts import TranscriptUnavailable
-from staff.auth import Refused, require_admin, require_session, session_form
+from staff.auth import AdminDep, Refused, SessionDep, SessionForm
 from staff.console import console_of
 from staff.sessions import StaffSession
 from staff.views import (
@@ -32,6 +39,7 @@ from staff.views import (
 )
 
 router = APIRouter(include_in_schema=False)
+CaseId = Annotated[int, Path(ge=1)]
 
 QUEUE_LIMIT = 200
 MAX_COMMENT = 1000
@@ -42,7 +50,7 @@ def _target(case_id: int) -> str:
 
 
 @router.get("/")
-def queue(request: Request, session: StaffSession = Depends(require_session)) -> Response:
+def queue(request: Request, session: SessionDep) -> Response:
     """Open and claimed cases, most urgent then oldest first, with filters and counts."""
     console = console_of(request)
     try:
@@ -91,8 +99,8 @@ def _case_or_404(request: Request, session: StaffSession, case_id: int) -> Escal
 @router.get("/escalations/{case_id}")
 def case_page(
     request: Request,
-    case_id: int = Path(..., ge=1),
-    session: StaffSession = Depends(require_session),
+    case_id: CaseId,
+    session: SessionDep,
 ) -> Response:
     """One case: details, history, and the whole transcript with the flagged messages marked."""
     console = console_of(request)
@@ -124,12 +132,14 @@ def _after_change(case_id: int, done: str) -> RedirectResponse:
     return RedirectResponse(f"/escalations/{case_id}?done={done}", status_code=303)
 
 
-def _apply(request: Request, session: StaffSession, case_id: int, action: str, change: object) -> None:
+def _apply(
+    request: Request, session: StaffSession, case_id: int, action: str, change: Callable[[], object]
+) -> None:
     """Runs a store change, auditing success or refusal, and maps errors to pages."""
     console = console_of(request)
     user = session.user.username
     try:
-        change()  # type: ignore[operator]
+        change()
     except EscalationNotFound as exc:
         console.audit.record(user, action, _target(case_id), "refused: not found")
         raise Refused(404, "There is no case with this number.") from exc
@@ -141,13 +151,19 @@ def _apply(request: Request, session: StaffSession, case_id: int, action: str, c
 @router.post("/escalations/{case_id}/claim")
 def claim(
     request: Request,
-    case_id: int = Path(..., ge=1),
-    form: FormData = Depends(session_form),
-    session: StaffSession = Depends(require_session),
+    case_id: CaseId,
+    form: SessionForm,
+    session: SessionDep,
 ) -> Response:
     """Marks the case as handled by the signed-in user."""
     console = console_of(request)
-    _apply(request, session, case_id, "case.claim", lambda: console.escalations.claim(case_id, session.user.username))
+    _apply(
+        request,
+        session,
+        case_id,
+        "case.claim",
+        lambda: console.escalations.claim(case_id, session.user.username),
+    )
     console.audit.record(session.user.username, "case.claim", _target(case_id))
     return _after_change(case_id, "claimed")
 
@@ -155,9 +171,9 @@ def claim(
 @router.post("/escalations/{case_id}/note")
 def add_note(
     request: Request,
-    case_id: int = Path(..., ge=1),
-    form: FormData = Depends(session_form),
-    session: StaffSession = Depends(require_session),
+    case_id: CaseId,
+    form: SessionForm,
+    session: SessionDep,
 ) -> Response:
     """Adds a note to the case history (the audit log records that, not the text)."""
     console = console_of(request)
@@ -165,7 +181,11 @@ def add_note(
     if not text:
         raise Refused(400, "A note needs some text.")
     _apply(
-        request, session, case_id, "case.note", lambda: console.escalations.add_note(case_id, session.user.username, text)
+        request,
+        session,
+        case_id,
+        "case.note",
+        lambda: console.escalations.add_note(case_id, session.user.username, text),
     )
     console.audit.record(session.user.username, "case.note", _target(case_id), f"{len(text)} characters")
     return _after_change(case_id, "noted")
@@ -174,9 +194,9 @@ def add_note(
 @router.post("/escalations/{case_id}/resolve")
 def resolve(
     request: Request,
-    case_id: int = Path(..., ge=1),
-    form: FormData = Depends(session_form),
-    session: StaffSession = Depends(require_session),
+    case_id: CaseId,
+    form: SessionForm,
+    session: SessionDep,
 ) -> Response:
     """Closes the case with one of the outcomes and an optional comment."""
     console = console_of(request)
@@ -199,8 +219,8 @@ def resolve(
 @router.get("/audit")
 def audit_page(
     request: Request,
-    before: Optional[int] = Query(None, ge=1),
-    session: StaffSession = Depends(require_admin),
+    session: AdminDep,
+    before: Annotated[Optional[int], Query(ge=1)] = None,
 ) -> Response:
     """The audit log, newest first (admins only)."""
     console = console_of(request)

@@ -21,7 +21,9 @@ class PurgeResult:
     escalations: int
 
 
-def purge(settings: Settings, days: int, clock: Callable[[], datetime] = utcnow, actor: str = "system") -> PurgeResult:
+def purge(
+    settings: Settings, days: int, clock: Callable[[], datetime] = utcnow, actor: str = "system"
+) -> PurgeResult:
     """Deletes tracker-store conversations and escalations inactive for `days`, and audits it.
 
     A conversation goes when its last event is older than the cutoff (all its events);
@@ -35,7 +37,9 @@ def purge(settings: Settings, days: int, clock: Callable[[], datetime] = utcnow,
         raise ValueError("the retention period is at least 1 day")
     cutoff = clock() - timedelta(days=days)
     conversations = TranscriptStore(settings.tracker_url).delete_older_than(cutoff)
-    escalations = EscalationStore(settings.escalation_url, alert_channels=(), clock=clock).delete_older_than(cutoff)
+    escalations = EscalationStore(settings.escalation_url, alert_channels=(), clock=clock).delete_older_than(
+        cutoff
+    )
     AuditLog(settings.escalation_url, clock=clock).record(
         actor,
         "retention.purge",

@@ -28,7 +28,9 @@ STATIC_CACHE = ((b"cache-control", b"public, max-age=3600"),)
 
 Scope = Dict[str, Any]
 Message = Dict[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 
 class SecurityHeadersMiddleware:
@@ -43,7 +45,12 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.static_prefix = static_prefix
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

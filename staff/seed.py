@@ -50,38 +50,78 @@ class DemoCase:
 
 DEMO_CASES: Tuple[DemoCase, ...] = (
     DemoCase(
-        "sms", "emergency", ("emergency",), 4,
+        "sms",
+        "emergency",
+        ("emergency",),
+        4,
         (
             ("patient", "hi, I had mesotherapy on my belly yesterday", "ask_recovery"),
-            ("assistant", "Some bruising and tenderness for a few days is common after mesotherapy.", "utter_answer"),
+            (
+                "assistant",
+                "Some bruising and tenderness for a few days is common after mesotherapy.",
+                "utter_answer",
+            ),
             ("patient", "my chest feels tight and I can't catch my breath", "emergency"),
-            ("assistant", "This could be an emergency. Call 911 now. The clinic team has been alerted.", "utter_emergency"),
+            (
+                "assistant",
+                "This could be an emergency. Call 911 now. The clinic team has been alerted.",
+                "utter_emergency",
+            ),
         ),
         2,
     ),
     DemoCase(
-        "socketio", "urgent", ("complication",), 27,
+        "socketio",
+        "urgent",
+        ("complication",),
+        27,
         (
-            ("patient", "The injection spots on my stomach are hot, red and leaking since Tuesday", "risk_disclosure"),
-            ("assistant", "That needs a look from the clinic. Can a nurse call you back?", "utter_offer_callback"),
+            (
+                "patient",
+                "The injection spots on my stomach are hot, red and leaking since Tuesday",
+                "risk_disclosure",
+            ),
+            (
+                "assistant",
+                "That needs a look from the clinic. Can a nurse call you back?",
+                "utter_offer_callback",
+            ),
             ("patient", "yes please", "affirm"),
-            ("assistant", "Thank you. A nurse will call you back as soon as possible.", "utter_callback_confirmed"),
+            (
+                "assistant",
+                "Thank you. A nurse will call you back as soon as possible.",
+                "utter_callback_confirmed",
+            ),
         ),
         0,
         Contact("Jordan Sample", "+1 818 555 0142", "this afternoon", True),
     ),
     DemoCase(
-        "socketio", "routine", ("pregnancy",), 95,
+        "socketio",
+        "routine",
+        ("pregnancy",),
+        95,
         (
             ("patient", "how many sessions do people usually need?", "ask_sessions_number"),
-            ("assistant", "Most people have a series of sessions; the doctor sets the plan at the consultation.", "utter_answer"),
+            (
+                "assistant",
+                "Most people have a series of sessions; the doctor sets the plan at the consultation.",
+                "utter_answer",
+            ),
             ("patient", "I might be pregnant, can I still have the fat-dissolving shots?", "risk_disclosure"),
-            ("assistant", "Mesotherapy is not offered during pregnancy. A staff member will follow up.", "utter_contraindication"),
+            (
+                "assistant",
+                "Mesotherapy is not offered during pregnancy. A staff member will follow up.",
+                "utter_contraindication",
+            ),
         ),
         2,
     ),
     DemoCase(
-        "sms", "routine", ("human_request", "callback"), 180,
+        "sms",
+        "routine",
+        ("human_request", "callback"),
+        180,
         (
             ("patient", "can I talk to a real person about the cost", "request_human"),
             ("assistant", "Of course. What name and number should the front desk use?", "utter_ask_contact"),
@@ -92,16 +132,26 @@ DEMO_CASES: Tuple[DemoCase, ...] = (
         Contact("Casey Demo", "+1 818 555 0187", "mornings", True),
     ),
     DemoCase(
-        "socketio", "routine", ("blood_clots",), 60 * 26,
+        "socketio",
+        "routine",
+        ("blood_clots",),
+        60 * 26,
         (
             ("patient", "I had a blood clot in my leg two years ago, is meso ok for me?", "risk_disclosure"),
-            ("assistant", "A history of blood clots needs the doctor's review first. Staff will follow up.", "utter_contraindication"),
+            (
+                "assistant",
+                "A history of blood clots needs the doctor's review first. Staff will follow up.",
+                "utter_contraindication",
+            ),
         ),
         0,
         Contact("Riley Placeholder", None, "evenings", False),
     ),
     DemoCase(
-        "socketio", "routine", ("booking",), 60 * 50,
+        "socketio",
+        "routine",
+        ("booking",),
+        60 * 50,
         (
             ("patient", "I'd like to book a consultation for my chin", "book_appointment"),
             ("assistant", "The front desk will contact you to find a time.", "utter_booking_handoff"),
@@ -214,7 +264,13 @@ def seed_demo(settings: Settings, now: Optional[datetime] = None) -> List[int]:
         rows += tracker_rows(sender, case.channel, case.exchanges, start)
         created = start + timedelta(seconds=20 * (case.trigger + 1))
         escalation = store.record(
-            sender, case.channel, case.urgency, case.reasons, case.exchanges[case.trigger][1], case.contact, at=created
+            sender,
+            case.channel,
+            case.urgency,
+            case.reasons,
+            case.exchanges[case.trigger][1],
+            case.contact,
+            at=created,
         )
         ids.append(escalation.id)
     write_tracker_rows(settings.tracker_url, rows)

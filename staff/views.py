@@ -123,7 +123,9 @@ class TranscriptLine:
     mark: str
 
 
-def mark_transcript(turns: Sequence[Turn], case: Escalation, events: Sequence[CaseEvent]) -> List[TranscriptLine]:
+def mark_transcript(
+    turns: Sequence[Turn], case: Escalation, events: Sequence[CaseEvent]
+) -> List[TranscriptLine]:
     """Marks the patient turns that opened the case or were merged into it.
 
     The escalation store keeps the flagged messages cleaned (`clean_text`), so turns are
@@ -152,5 +154,7 @@ def count_summary(counts: Dict[str, Dict[str, int]]) -> List[Dict[str, object]]:
         {"label": URGENCY_LABELS[name], "value": urgency.get(name, 0), "kind": f"urgency-{name}"}
         for name in URGENCIES
     ]
-    items += [{"label": name.capitalize(), "value": status.get(name, 0), "kind": "status"} for name in STATUSES]
+    items += [
+        {"label": name.capitalize(), "value": status.get(name, 0), "kind": "status"} for name in STATUSES
+    ]
     return items

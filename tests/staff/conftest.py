@@ -140,7 +140,13 @@ def add_case(
         ]
         write_tracker_rows(settings.tracker_url, tracker_rows(conversation_id, channel, exchanges, start))
     return store.record(
-        conversation_id, channel, urgency, reasons, message, contact, at=clock() - timedelta(minutes=minutes_ago)
+        conversation_id,
+        channel,
+        urgency,
+        reasons,
+        message,
+        contact,
+        at=clock() - timedelta(minutes=minutes_ago),
     )
 
 
@@ -152,7 +158,9 @@ def login_token(client: TestClient) -> str:
     return token.group(1)
 
 
-def post_login(client: TestClient, token: str, username: str = "nurse", password: Optional[str] = None) -> Any:
+def post_login(
+    client: TestClient, token: str, username: str = "nurse", password: Optional[str] = None
+) -> Any:
     """Posts the sign-in form with `token`."""
     return client.post(
         "/login",

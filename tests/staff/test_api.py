@@ -14,12 +14,25 @@ from meso.settings import Settings
 from tests.staff.conftest import API_TOKEN, FakeClock, add_case
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-REQUIRED = {"id", "conversation_id", "channel", "urgency", "reasons", "status", "created_at", "message", "contact", "updated_at"}
+REQUIRED = {
+    "id",
+    "conversation_id",
+    "channel",
+    "urgency",
+    "reasons",
+    "status",
+    "created_at",
+    "message",
+    "contact",
+    "updated_at",
+}
 
 
 @pytest.fixture()
 def cases(store: EscalationStore, settings: Settings, clock: FakeClock) -> Dict[str, Any]:
-    routine_old = add_case(store, settings, clock, "can I book for my chin", "routine", ("booking",), minutes_ago=300)
+    routine_old = add_case(
+        store, settings, clock, "can I book for my chin", "routine", ("booking",), minutes_ago=300
+    )
     urgent = add_case(
         store,
         settings,
@@ -31,8 +44,12 @@ def cases(store: EscalationStore, settings: Settings, clock: FakeClock) -> Dict[
         Contact("Jordan Sample", "+1 818 555 0142", "afternoon", True),
         minutes_ago=5,
     )
-    emergency = add_case(store, settings, clock, "I can't breathe", "emergency", ("emergency",), minutes_ago=1)
-    routine_new = add_case(store, settings, clock, "am I too young at 16", "routine", ("minor",), minutes_ago=2)
+    emergency = add_case(
+        store, settings, clock, "I can't breathe", "emergency", ("emergency",), minutes_ago=1
+    )
+    routine_new = add_case(
+        store, settings, clock, "am I too young at 16", "routine", ("minor",), minutes_ago=2
+    )
     return {"routine_old": routine_old, "urgent": urgent, "emergency": emergency, "routine_new": routine_new}
 
 
@@ -64,7 +81,9 @@ def test_filters_and_limit(client: TestClient, cases: Dict[str, Any], store: Esc
     store.resolve(cases["urgent"].id, "nurse", "Called back, question answered")
     get = lambda query: client.get(f"/api/escalations?{query}", headers=AUTH).json()  # noqa: E731
     assert [i["id"] for i in get("status=resolved")] == [cases["urgent"].id]
-    assert {i["id"] for i in get("status=open")} == {cases[n].id for n in ("emergency", "routine_old", "routine_new")}
+    assert {i["id"] for i in get("status=open")} == {
+        cases[n].id for n in ("emergency", "routine_old", "routine_new")
+    }
     assert [i["id"] for i in get("urgency=emergency")] == [cases["emergency"].id]
     assert [i["id"] for i in get("reason=minor")] == [cases["routine_new"].id]
     assert [i["id"] for i in get("channel=sms")] == [cases["urgent"].id]
@@ -73,14 +92,25 @@ def test_filters_and_limit(client: TestClient, cases: Dict[str, Any], store: Esc
 
 @pytest.mark.parametrize(
     "query",
-    ["status=closed", "urgency=high", "reason=headache", "limit=0", "limit=501", "limit=-3", "limit=ten", "channel=%3Cx%3E"],
+    [
+        "status=closed",
+        "urgency=high",
+        "reason=headache",
+        "limit=0",
+        "limit=501",
+        "limit=-3",
+        "limit=ten",
+        "channel=%3Cx%3E",
+    ],
 )
 def test_bad_query_values_are_422(client: TestClient, cases: Dict[str, Any], query: str) -> None:
     response = client.get(f"/api/escalations?{query}", headers=AUTH)
     assert response.status_code == 422
 
 
-def test_detail_adds_transcript_and_events(client: TestClient, cases: Dict[str, Any], store: EscalationStore) -> None:
+def test_detail_adds_transcript_and_events(
+    client: TestClient, cases: Dict[str, Any], store: EscalationStore
+) -> None:
     case = cases["urgent"]
     store.claim(case.id, "nurse")
     store.add_note(case.id, "nurse", "left a voicemail")

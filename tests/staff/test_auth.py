@@ -15,10 +15,8 @@ from meso.audit import AuditLog
 from meso.settings import Settings
 from meso.staff_users import StaffUserStore, users_table
 from staff import manage
-from staff.app import create_app
 from tests.staff.conftest import (
     BASE_URL,
-    FAST_HASHER,
     PASSWORDS,
     FakeClock,
     csrf_token,
@@ -40,7 +38,9 @@ def test_login_starts_a_session_with_a_hardened_cookie(client: TestClient) -> No
     assert client.get("/").status_code == 200
 
 
-def test_secure_cookie_uses_host_prefix_and_secure_flag(tmp_path: Path, users: StaffUserStore, clock: FakeClock) -> None:
+def test_secure_cookie_uses_host_prefix_and_secure_flag(
+    tmp_path: Path, users: StaffUserStore, clock: FakeClock
+) -> None:
     app = make_app(make_settings(tmp_path, staff_cookie_secure=True), clock=clock)
     with TestClient(app, base_url="https://127.0.0.1") as client:
         login_cookie = client.get("/login").headers["set-cookie"]
@@ -78,14 +78,18 @@ def test_unknown_users_cost_a_password_hash_too(settings: Settings, users: Staff
             CountingHasher.calls += 1
             return super().verify(hash, password)
 
-    store = StaffUserStore(settings.escalation_url, hasher=CountingHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    store = StaffUserStore(
+        settings.escalation_url, hasher=CountingHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     assert store.authenticate("no-such-user", "some-password-1") is None
     assert store.authenticate("nurse", "wrong-password-1") is None
     assert CountingHasher.calls == 2
     assert store.authenticate("NURSE ", PASSWORDS["nurse"]) is not None
 
 
-def test_disabled_accounts_cannot_sign_in_and_lose_their_sessions(client: TestClient, users: StaffUserStore) -> None:
+def test_disabled_accounts_cannot_sign_in_and_lose_their_sessions(
+    client: TestClient, users: StaffUserStore
+) -> None:
     login(client)
     assert client.get("/").status_code == 200
     users.set_disabled("nurse", True)
@@ -140,7 +144,9 @@ def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
     page = client.get("/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)
     client.cookies.clear()  # the token without its signed cookie
-    assert client.post("/login", data={**data, "login_csrf": token}, follow_redirects=False).status_code == 403
+    assert (
+        client.post("/login", data={**data, "login_csrf": token}, follow_redirects=False).status_code == 403
+    )
 
 
 def test_a_new_session_id_at_every_login(app: object) -> None:
@@ -212,12 +218,20 @@ def test_create_user_reads_the_password_from_stdin(settings: Settings) -> None:
     store = StaffUserStore(settings.escalation_url)
     user = store.authenticate("front.desk", "a-long-enough-password")
     assert user is not None and user.role == "staff"
-    assert manage.run(
-        ["create-user", "short", "--password-stdin"], settings=settings, stdin=io.StringIO("too-short\n")
-    ) == 2
-    assert manage.run(
-        ["create-user", "front.desk", "--password-stdin"], settings=settings, stdin=io.StringIO("x" * 20 + "\n")
-    ) == 2
+    assert (
+        manage.run(
+            ["create-user", "short", "--password-stdin"], settings=settings, stdin=io.StringIO("too-short\n")
+        )
+        == 2
+    )
+    assert (
+        manage.run(
+            ["create-user", "front.desk", "--password-stdin"],
+            settings=settings,
+            stdin=io.StringIO("x" * 20 + "\n"),
+        )
+        == 2
+    )
     entries = AuditLog(settings.escalation_url).entries()
     assert [(e.action, e.target) for e in entries] == [("user.create", "user:front.desk")]
 
@@ -229,8 +243,13 @@ def test_passwords_cannot_be_given_on_the_command_line(settings: Settings) -> No
 
 def test_set_password_signs_the_user_out(client: TestClient, settings: Settings) -> None:
     login(client)
-    assert manage.run(
-        ["set-password", "nurse", "--password-stdin"], settings=settings, stdin=io.StringIO("brand-new-password\n")
-    ) == 0
+    assert (
+        manage.run(
+            ["set-password", "nurse", "--password-stdin"],
+            settings=settings,
+            stdin=io.StringIO("brand-new-password\n"),
+        )
+        == 0
+    )
     assert client.get("/", follow_redirects=False).status_code == 303
     assert login(client, "nurse", "brand-new-password").status_code == 303

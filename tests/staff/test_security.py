@@ -17,6 +17,7 @@ from meso.audit import AuditLog, audit_table
 from meso.escalations import Contact, EscalationStore
 from meso.settings import Settings
 from staff.security import CSP
+from staff.seed import tracker_rows, write_tracker_rows
 from tests.staff.conftest import (
     API_TOKEN,
     BASE_URL,
@@ -32,7 +33,6 @@ from tests.staff.conftest import (
     make_app,
     make_settings,
 )
-from staff.seed import tracker_rows, write_tracker_rows
 
 PUBLIC = {"/login", "/healthz"}
 
@@ -47,7 +47,9 @@ def page_routes(app: FastAPI) -> List[Tuple[str, str]]:
 
 
 def api_routes(app: FastAPI) -> List[str]:
-    return [route.path for route in app.routes if isinstance(route, APIRoute) and route.path.startswith("/api")]
+    return [
+        route.path for route in app.routes if isinstance(route, APIRoute) and route.path.startswith("/api")
+    ]
 
 
 def test_the_route_table_is_what_this_file_covers(app: FastAPI) -> None:
@@ -69,7 +71,9 @@ def test_every_page_is_refused_without_a_session(
     case = add_case(store, settings, clock)
     for method, path in page_routes(app):
         url = path.replace("{case_id}", str(case.id))
-        response = client.request(method, url, data={"note": "x", "outcome": "No action needed"}, follow_redirects=False)
+        response = client.request(
+            method, url, data={"note": "x", "outcome": "No action needed"}, follow_redirects=False
+        )
         if method == "GET":
             assert response.status_code == 303 and response.headers["location"] == "/login", url
         else:
@@ -84,7 +88,11 @@ def test_every_api_route_is_refused_without_the_token(
     case = add_case(store, settings, clock)
     for path in api_routes(app):
         url = path.replace("{case_id}", str(case.id))
-        for headers in ({}, {"Authorization": "Bearer wrong-token-wrong-token"}, {"Authorization": API_TOKEN}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong-token-wrong-token"},
+            {"Authorization": API_TOKEN},
+        ):
             response = client.get(url, headers=headers)
             assert response.status_code == 401, (url, headers)
             assert response.headers["www-authenticate"] == "Bearer"
@@ -98,7 +106,11 @@ def test_api_is_off_when_no_token_is_configured(tmp_path: Path, users: object, c
     app = make_app(make_settings(tmp_path, staff_api_token=""), clock)
     with TestClient(app, base_url=BASE_URL) as client:
         for path in api_routes(app):
-            for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything-at-all-here"}):
+            for headers in (
+                {},
+                {"Authorization": "Bearer "},
+                {"Authorization": "Bearer anything-at-all-here"},
+            ):
                 assert client.get(path.replace("{case_id}", "1"), headers=headers).status_code == 404
 
 
@@ -119,7 +131,12 @@ def test_staff_cannot_read_the_audit_log_but_admins_can(client: TestClient, sett
 
 @pytest.mark.parametrize("action", ["claim", "note", "resolve"])
 def test_state_changes_need_the_sessions_csrf_token(
-    app: FastAPI, client: TestClient, store: EscalationStore, settings: Settings, clock: FakeClock, action: str
+    app: FastAPI,
+    client: TestClient,
+    store: EscalationStore,
+    settings: Settings,
+    clock: FakeClock,
+    action: str,
 ) -> None:
     case = add_case(store, settings, clock)
     form = {"note": "called the patient", "outcome": "No action needed"}
@@ -152,7 +169,19 @@ def test_cross_site_posts_are_refused_even_with_a_token(
         follow_redirects=False,
     )
     assert response.status_code == 403
+    cross_site = client.post(
+        f"/escalations/{case.id}/claim", data={"csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross_site.status_code == 403
     assert store.get(case.id).status == "open"
+    # Browsers send "Origin: null" under Referrer-Policy: no-referrer; the token decides.
+    same_site = client.post(
+        f"/escalations/{case.id}/claim",
+        data={"csrf_token": token},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert same_site.status_code == 303 and store.get(case.id).status == "claimed"
 
 
 def test_unknown_host_headers_are_refused(client: TestClient) -> None:
@@ -248,7 +277,9 @@ def test_every_view_and_change_is_audited_without_patient_text(
     client.get("/?urgency=urgent")
     token = csrf_token(client, f"/escalations/{case.id}")
     client.post(f"/escalations/{case.id}/claim", data={"csrf_token": token})
-    client.post(f"/escalations/{case.id}/note", data={"csrf_token": token, "note": "Spoke to Ms Sample at 555 0100"})
+    client.post(
+        f"/escalations/{case.id}/note", data={"csrf_token": token, "note": "Spoke to Ms Sample at 555 0100"}
+    )
     client.post(
         f"/escalations/{case.id}/resolve",
         data={"csrf_token": token, "outcome": "Appointment booked", "comment": "Thursday with Dr P"},
@@ -323,7 +354,9 @@ def test_postgres_audit_log_is_append_only(postgres: object) -> None:
     assert len(audit.entries()) == 1
 
 
-def test_healthz_needs_no_login_and_shows_no_data(client: TestClient, store: EscalationStore, settings: Settings, clock: FakeClock) -> None:
+def test_healthz_needs_no_login_and_shows_no_data(
+    client: TestClient, store: EscalationStore, settings: Settings, clock: FakeClock
+) -> None:
     add_case(store, settings, clock)
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -33,9 +32,15 @@ def _save_with_rasa(path: Path, sender_id: str, at: float) -> None:
             ActionExecuted("action_session_start", timestamp=at),
             SessionStarted(timestamp=at),
             ActionExecuted("action_listen", timestamp=at),
-            UserUttered("does it hurt? <b>really</b>", {"name": "ask_pain", "confidence": 0.9}, timestamp=at + 1),
+            UserUttered(
+                "does it hurt? <b>really</b>", {"name": "ask_pain", "confidence": 0.9}, timestamp=at + 1
+            ),
             ActionExecuted("utter_answer", timestamp=at + 2),
-            BotUttered("Most people feel small pricks.", {"buttons": [{"title": "Cost", "payload": "/ask_cost"}]}, timestamp=at + 2),
+            BotUttered(
+                "Most people feel small pricks.",
+                {"buttons": [{"title": "Cost", "payload": "/ask_cost"}]},
+                timestamp=at + 2,
+            ),
             ActionExecuted("action_listen", timestamp=at + 2),
         ],
     )
@@ -61,7 +66,10 @@ def test_seed_rows_have_the_same_shape_as_rasas(tmp_path: Path) -> None:
 
     rasa_db, seed_db = tmp_path / "rasa.db", tmp_path / "seed.db"
     _save_with_rasa(rasa_db, "a", 1_700_000_000.0)
-    write_tracker_rows(f"sqlite:///{seed_db}", tracker_rows("b", "rest", [("patient", "hi", "greet")], datetime.now(timezone.utc)))
+    write_tracker_rows(
+        f"sqlite:///{seed_db}",
+        tracker_rows("b", "rest", [("patient", "hi", "greet")], datetime.now(timezone.utc)),
+    )
 
     def columns(path: Path) -> list:
         with sqlite3.connect(path) as connection:
@@ -80,7 +88,12 @@ def test_missing_database_or_table_gives_an_empty_transcript(tmp_path: Path) -> 
 
 
 def test_malformed_rows_are_skipped() -> None:
-    rows = [("user", 1.0, "{not json"), ("user", 2.0, '{"text": "ok"}'), ("bot", 3.0, '["list"]'), ("slot", 4.0, "{}")]
+    rows = [
+        ("user", 1.0, "{not json"),
+        ("user", 2.0, '{"text": "ok"}'),
+        ("bot", 3.0, '["list"]'),
+        ("slot", 4.0, "{}"),
+    ]
     assert [t.text for t in turns_from_rows(rows)] == ["ok"]
 
 
@@ -99,15 +112,18 @@ def test_purge_deletes_old_conversations_and_cases_and_audits_counts(
 ) -> None:
     now = datetime.now(timezone.utc)
     clock.now = now
-    old = add_case(store, settings, clock, "old question", conversation_id="old-conv", minutes_ago=60 * 24 * 100)
-    recent = add_case(store, settings, clock, "recent question", conversation_id="recent-conv", minutes_ago=60)
+    old = add_case(
+        store, settings, clock, "old question", conversation_id="old-conv", minutes_ago=60 * 24 * 100
+    )
+    recent = add_case(
+        store, settings, clock, "recent question", conversation_id="recent-conv", minutes_ago=60
+    )
     # A conversation that started long ago but is still active is kept whole.
     write_tracker_rows(
         settings.tracker_url,
         tracker_rows("long-conv", "sms", [("patient", "first", "greet")], now - timedelta(days=200))
         + tracker_rows("long-conv", "sms", [("patient", "latest", "greet")], now - timedelta(days=1)),
     )
-    out = io.StringIO()
     assert manage.run(["purge", "--days", "90"], settings=settings) == 0
     transcripts = TranscriptStore(settings.tracker_url)
     assert transcripts.turns("old-conv") == []
@@ -117,7 +133,6 @@ def test_purge_deletes_old_conversations_and_cases_and_audits_counts(
     entry = AuditLog(settings.escalation_url).entries()[0]
     assert entry.action == "retention.purge" and entry.actor == "cli"
     assert "conversations=1 escalations=1" in entry.detail and "days=90" in entry.detail
-    assert out.getvalue() == ""
 
 
 def test_purge_defaults_to_the_retention_setting_and_refuses_zero(settings: Settings) -> None:
@@ -129,4 +144,4 @@ def test_purge_defaults_to_the_retention_setting_and_refuses_zero(settings: Sett
 def test_tracker_url_must_be_a_full_url(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path, tracker_db_url="").tracker_url == f"sqlite:///{tmp_path / 'rasa.db'}"
     with pytest.raises(ValueError, match="TRACKER_DB_URL"):
-        Settings(data_dir=tmp_path, tracker_db_url="db.internal").tracker_url
+        _ = Settings(data_dir=tmp_path, tracker_db_url="db.internal").tracker_url

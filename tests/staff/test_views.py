@@ -16,7 +16,9 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 def case(case_id: int, urgency: str, minutes: int, message: str = "m") -> Escalation:
     at = T0 + timedelta(minutes=minutes)
-    return Escalation(case_id, f"c{case_id}", "sms", urgency, ("booking",), message, None, "open", at, at, None, None)
+    return Escalation(
+        case_id, f"c{case_id}", "sms", urgency, ("booking",), message, None, "open", at, at, None, None
+    )
 
 
 @pytest.mark.parametrize(
@@ -37,9 +39,9 @@ def test_format_age(delta: timedelta, text: str) -> None:
 
 def test_parse_filters_accepts_the_contract_only() -> None:
     assert parse_filters({}) == QueueFilters()
-    assert parse_filters({"status": "resolved", "urgency": "urgent", "reason": "minor", "channel": "sms"}) == QueueFilters(
-        "resolved", "urgent", "minor", "sms"
-    )
+    assert parse_filters(
+        {"status": "resolved", "urgency": "urgent", "reason": "minor", "channel": "sms"}
+    ) == QueueFilters("resolved", "urgent", "minor", "sms")
     for bad in ({"status": "x"}, {"urgency": "high"}, {"reason": "flu"}, {"channel": "<b>"}):
         with pytest.raises(ValueError):
             parse_filters(bad)
@@ -52,14 +54,22 @@ def test_queue_order_is_urgency_then_age() -> None:
 
 def test_trigger_and_merged_messages_are_marked_after_cleaning() -> None:
     escalation = case(1, "urgent", 0, message="my face is swollen")
-    events = [CaseEvent(1, 1, "created", None, None, T0), CaseEvent(2, 1, "merged", None, "and it is hot", T0)]
+    events = [
+        CaseEvent(1, 1, "created", None, None, T0),
+        CaseEvent(2, 1, "merged", None, "and it is hot", T0),
+    ]
     turns = [
         Turn(PATIENT, "hello", T0),
         Turn(PATIENT, "my face\u202e is  swollen", T0),
         Turn(ASSISTANT, "my face is swollen", T0),
         Turn(PATIENT, "and it is hot", T0),
     ]
-    assert [line.mark for line in mark_transcript(turns, escalation, events)] == ["", "trigger", "", "flagged"]
+    assert [line.mark for line in mark_transcript(turns, escalation, events)] == [
+        "",
+        "trigger",
+        "",
+        "flagged",
+    ]
 
 
 def test_inert_and_clip() -> None:
