@@ -38,6 +38,8 @@ def clinic() -> Clinic:
 def escalations() -> ResilientEscalations:
     """The escalation store, spooling to disk while the database is down."""
     config = settings()
-    return ResilientEscalations(
-        EscalationStore(config.escalation_url), Spool(config.data_dir / "spool")
+    resilient = ResilientEscalations(
+        EscalationStore.from_settings(config), Spool(config.data_dir / "spool")
     )
+    resilient.start_drainer()  # replays spooled cases once the database is back
+    return resilient

@@ -17,7 +17,7 @@ from typing import Dict
 
 from meso.settings import PROJECT_ROOT, read_dotenv
 
-GENERATED_SECRETS = ("ACTION_SERVER_TOKEN", "STAFF_SESSION_SECRET", "RASA_JWT_SECRET")
+GENERATED_SECRETS = ("ACTION_SERVER_TOKEN", "STAFF_SESSION_SECRET", "RASA_JWT_SECRET", "WIDGET_SESSION_SECRET")
 
 
 def local_secrets(path: Path) -> Dict[str, str]:

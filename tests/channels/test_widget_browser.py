@@ -185,5 +185,27 @@ def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack)
 def test_widget_bundle_is_served_locally(stack: Stack) -> None:
     bundle = httpx.get(f"{stack.rasa_url}/chat/static/webchat.js", timeout=10)
     assert bundle.status_code == 200 and "WebChat" in bundle.text[:2000]
+    assert "fonts.googleapis.com" not in bundle.text, "setup drops the bundle's Google font import"
     page = httpx.get(f"{stack.rasa_url}/chat/", timeout=10).text
     assert "https://" not in page and "//cdn" not in page
+
+
+def test_widget_needs_inline_styles_and_nothing_else(stack: Stack, browser: object) -> None:
+    """Why the page's CSP has style-src 'unsafe-inline': without it the widget's styles break."""
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    violations: List[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def strict(route: object) -> None:
+        reply = route.fetch()  # type: ignore[attr-defined]
+        headers = dict(reply.headers)
+        headers["content-security-policy"] = headers["content-security-policy"].replace(" 'unsafe-inline'", "")
+        route.fulfill(response=reply, headers=headers)  # type: ignore[attr-defined]
+
+    page.route(re.compile(r".*/chat/$"), strict)
+    page.goto(f"{stack.rasa_url}/chat/")
+    page.locator(".rw-launcher").click()
+    page.wait_for_timeout(500)
+    context.close()
+    assert violations and all("style" in v for v in violations), violations

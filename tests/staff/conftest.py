@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from meso import escalations, transcripts
+from meso.db import migrate
 from meso.escalations import Contact, Escalation, EscalationStore
 from meso.settings import Settings
 from meso.staff_users import StaffUserStore
@@ -48,8 +50,22 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+_TEMPLATE: Dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One escalation database migrated by the real Alembic chain, copied into each test."""
+    path = tmp_path_factory.mktemp("template") / "escalations.db"
+    migrate(f"sqlite:///{path}")
+    _TEMPLATE["escalations"] = path
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings pointing every store at SQLite files in `tmp_path`."""
+    """Settings pointing every store at SQLite files in `tmp_path` (schema already at head)."""
+    database = tmp_path / "escalations.db"
+    if "escalations" in _TEMPLATE and not database.exists():
+        shutil.copyfile(_TEMPLATE["escalations"], database)
     values: Dict[str, Any] = dict(
         data_dir=tmp_path,
         escalation_db_url=f"sqlite:///{tmp_path / 'escalations.db'}",
