@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 import httpx
 import pytest
@@ -53,6 +54,12 @@ def browser() -> Iterator[object]:
             yield launched
         finally:
             launched.close()
+
+
+def run_async(coroutine: Any) -> Any:
+    """Runs a coroutine in its own thread (Playwright's sync API holds this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def squash(text: str) -> str:
@@ -138,7 +145,7 @@ def test_unlisted_origin_socketio_client_cannot_connect(stack: Stack) -> None:
         with pytest.raises(socketio.exceptions.ConnectionError):
             await client.connect(stack.rasa_url, headers={"Origin": EVIL_ORIGIN}, transports=["polling"], wait_timeout=10)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 async def _session(stack: Stack, claimed: object) -> tuple[socketio.AsyncClient, str, asyncio.Queue]:
@@ -147,7 +154,9 @@ async def _session(stack: Stack, claimed: object) -> tuple[socketio.AsyncClient,
     replies: asyncio.Queue = asyncio.Queue()
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda message: replies.put_nowait(message))
-    await client.connect(stack.rasa_url, headers={"Origin": stack.env["ALLOWED_ORIGINS"]}, wait_timeout=10)
+    await client.connect(
+        stack.rasa_url, headers={"Origin": stack.env["ALLOWED_ORIGINS"]}, transports=["polling"], wait_timeout=10
+    )
     await client.emit("session_request", {"session_id": claimed})
     return client, await asyncio.wait_for(confirmed, 10), replies
 
@@ -173,7 +182,7 @@ def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack)
         await client.disconnect()
         return issued, own
 
-    issued, own = asyncio.run(scenario())
+    issued, own = run_async(scenario())
     with sqlite3.connect(stack.data_dir / "rasa.db") as db:
         count = lambda sender: db.execute(  # noqa: E731
             "SELECT count(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
