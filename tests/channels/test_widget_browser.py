@@ -13,6 +13,7 @@ from typing import Any, Iterator, List
 import httpx
 import pytest
 import socketio
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from meso.facts import default_facts_path, load_facts
 from tests.support.stack import Stack, make_stack
@@ -46,7 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when chromium exists
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -78,8 +79,11 @@ def send(page: object, text: str) -> None:
 
 
 def wait_for_text(page: object, text: str) -> None:
+    """Waits for `text` in the widget (the page itself also mentions 911)."""
     page.wait_for_function(  # type: ignore[attr-defined]
-        "t => document.body.innerText.replace(/\\s+/g, ' ').includes(t)", arg=text, timeout=TIMEOUT_MS
+        "t => document.querySelector('#webchat').innerText.replace(/\\s+/g, ' ').includes(t)",
+        arg=text,
+        timeout=TIMEOUT_MS,
     )
 
 
@@ -103,13 +107,15 @@ def test_widget_answers_renders_buttons_and_keeps_history(stack: Stack, browser:
     button.first.wait_for(timeout=TIMEOUT_MS)
     button.first.click()
     wait_for_text(page, "What name should the staff member ask for?")
-    assert "/request_callback" not in page.inner_text("body")
+    assert "/request_callback" not in page.inner_text("#webchat")
 
     session_before = page.evaluate("() => JSON.parse(sessionStorage.getItem('chat_session')).session_id")
     page.reload()
-    launcher = page.locator(".rw-launcher")
-    if not page.locator(".rw-new-message").is_visible():
-        launcher.click()
+    page.locator(".rw-launcher").wait_for(timeout=TIMEOUT_MS)
+    try:  # the widget remembers whether it was open
+        page.locator(".rw-new-message").wait_for(state="visible", timeout=3000)
+    except PlaywrightTimeout:
+        page.locator(".rw-launcher").click()
     wait_for_text(page, first_cost_fact())
     wait_for_text(page, "911")
     page.wait_for_timeout(1000)  # the session handshake after the reload
