@@ -38,7 +38,9 @@ class ActionAnswer(Action):
         if intent in UNANSWERABLE_INTENTS:
             send(dispatcher, tracker, answers.not_covered())
             return [SlotSet("callback_offered", True)]
-        topics = answers.asked_topics(intent, message.get("intent_ranking") or [], book)
+        topics = answers.asked_topics(
+            intent, message.get("intent_ranking") or [], book, message.get("clauses") or []
+        )
         if not topics:
             send(dispatcher, tracker, answers.topic_menu(book, "I'm not sure which topic you mean. I can help with:"))
             return []

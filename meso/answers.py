@@ -9,8 +9,10 @@ from meso.facts import Fact, FactBook, cite
 from meso.replies import Button, Reply, join
 
 FACTS_PER_ANSWER = 2
-# A second question in one message counts when the classifier is this sure of it.
+# A second question in one message counts when the classifier is this sure of it:
+# in the whole message's ranking, or as the intent of one of its clauses.
 SECONDARY_TOPIC_CONFIDENCE = 0.2
+CLAUSE_TOPIC_CONFIDENCE = 0.5
 MAX_TOPICS_PER_ANSWER = 2
 MENU_TOPICS = ("procedure", "needles", "recovery", "cost", "contraindications", "areas")
 
@@ -28,24 +30,22 @@ def topic_of(intent: Optional[str], book: FactBook) -> Optional[str]:
 
 
 def asked_topics(
-    intent: Optional[str], ranking: Iterable[dict], book: FactBook
+    intent: Optional[str], ranking: Iterable[dict], book: FactBook, clauses: Iterable[dict] = ()
 ) -> List[str]:
-    """The topic of the intent, plus a second one the message clearly asks too."""
+    """The topics a message asks about, in the order asked (at most two).
+
+    `clauses` are the intents of each question in the message (NLU `clauses`), then
+    comes the whole message's intent, then a topic its `ranking` is fairly sure of.
+    """
+    candidates = [(c.get("intent"), c.get("confidence", 0.0) >= CLAUSE_TOPIC_CONFIDENCE) for c in clauses]
+    candidates.append((intent, True))
+    candidates += [(c.get("name"), c.get("confidence", 0.0) >= SECONDARY_TOPIC_CONFIDENCE) for c in ranking]
     topics: List[str] = []
-    primary = topic_of(intent, book)
-    if primary:
-        topics.append(primary)
-    for candidate in ranking:
-        topic = topic_of(candidate.get("name"), book)
-        if (
-            topic
-            and topic not in topics
-            and candidate.get("confidence", 0.0) >= SECONDARY_TOPIC_CONFIDENCE
-        ):
+    for name, confident in candidates:
+        topic = topic_of(name, book)
+        if confident and topic and topic not in topics:
             topics.append(topic)
-        if len(topics) >= MAX_TOPICS_PER_ANSWER:
-            break
-    return topics
+    return topics[:MAX_TOPICS_PER_ANSWER]
 
 
 def facts_reply(facts: Sequence[Fact]) -> Reply:

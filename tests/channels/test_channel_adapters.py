@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from urllib.parse import urljoin
 from pathlib import Path
 from typing import Any, List
+from urllib.parse import urljoin
 
 import httpx
 import pytest

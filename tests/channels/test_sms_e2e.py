@@ -113,7 +113,7 @@ def post(
 def messages(reply: httpx.Response) -> List[str]:
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"].startswith("text/xml")
-    root = ET.fromstring(reply.text)
+    root = ET.fromstring(reply.text)  # noqa: S314 - our own server's TwiML
     assert root.tag == "Response"
     texts = [node.text or "" for node in root.findall("Message")]
     SENT.extend(texts)

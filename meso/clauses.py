@@ -1,0 +1,51 @@
+"""Splits a patient's message into the questions it asks.
+
+"How long does a session take and does it hurt?" holds two questions; a
+classifier that sees the whole message picks one. The NLU component
+`components.clause_intents` classifies each clause this module finds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+# Words that open a new question after "and", "also", "but", "plus" or a comma.
+_QUESTION_OPENERS = (
+    "how|what|whats|what's|when|where|which|who|why|is|are|was|were|does|do|did|can|could|"
+    "will|would|should|shall|am|any|anything|tell|also"
+)
+_BOUNDARY = re.compile(
+    r"[?!;]+\s*"  # sentence ends a question or a statement
+    r"|(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.(?:\s+|$)"  # a full stop (not "3.5", "Dr. X")
+    rf"|(?:,\s*|\s+)(?:and|also|but|plus)\s+(?=(?:{_QUESTION_OPENERS})\b)"
+    rf"|,\s*(?=(?:{_QUESTION_OPENERS})\b)",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_WORDS = 2
+
+
+def clause_spans(text: str) -> List[Tuple[int, int]]:
+    """(start, end) offsets of each clause of `text` with at least two words.
+
+    A message with a single clause gives one span covering it.
+    """
+    spans: List[Tuple[int, int]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(text):
+        spans.append((start, boundary.start()))
+        start = boundary.end()
+    spans.append((start, len(text)))
+    return [
+        (begin + _leading_space(text[begin:end]), end - _trailing_space(text[begin:end]))
+        for begin, end in spans
+        if len(text[begin:end].split()) >= MIN_CLAUSE_WORDS
+    ]
+
+
+def _leading_space(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _trailing_space(text: str) -> int:
+    return len(text) - len(text.rstrip())
