@@ -128,14 +128,16 @@ def case_page(
     )
 
 
-def _after_change(case_id: int, done: str) -> RedirectResponse:
-    return RedirectResponse(f"/escalations/{case_id}?done={done}", status_code=303)
-
-
 def _apply(
-    request: Request, session: StaffSession, case_id: int, action: str, change: Callable[[], object]
-) -> None:
-    """Runs a store change, auditing success or refusal, and maps errors to pages."""
+    request: Request,
+    session: StaffSession,
+    case_id: int,
+    action: str,
+    change: Callable[[], object],
+    done: str,
+    detail: Optional[str] = None,
+) -> Response:
+    """Runs a store change, audits it (or its refusal) and returns to the case page."""
     console = console_of(request)
     user = session.user.username
     try:
@@ -146,6 +148,8 @@ def _apply(
     except InvalidTransition as exc:
         console.audit.record(user, action, _target(case_id), "refused: case is resolved")
         raise Refused(409, "This case is already resolved.") from exc
+    console.audit.record(user, action, _target(case_id), detail)
+    return RedirectResponse(f"/escalations/{case_id}?done={done}", status_code=303)
 
 
 @router.post("/escalations/{case_id}/claim")
@@ -157,15 +161,10 @@ def claim(
 ) -> Response:
     """Marks the case as handled by the signed-in user."""
     console = console_of(request)
-    _apply(
-        request,
-        session,
-        case_id,
-        "case.claim",
-        lambda: console.escalations.claim(case_id, session.user.username),
+    user = session.user.username
+    return _apply(
+        request, session, case_id, "case.claim", lambda: console.escalations.claim(case_id, user), "claimed"
     )
-    console.audit.record(session.user.username, "case.claim", _target(case_id))
-    return _after_change(case_id, "claimed")
 
 
 @router.post("/escalations/{case_id}/note")
@@ -180,15 +179,16 @@ def add_note(
     text = str(form.get("note") or "").strip()
     if not text:
         raise Refused(400, "A note needs some text.")
-    _apply(
+    user = session.user.username
+    return _apply(
         request,
         session,
         case_id,
         "case.note",
-        lambda: console.escalations.add_note(case_id, session.user.username, text),
+        lambda: console.escalations.add_note(case_id, user, text),
+        "noted",
+        f"{len(text)} characters",
     )
-    console.audit.record(session.user.username, "case.note", _target(case_id), f"{len(text)} characters")
-    return _after_change(case_id, "noted")
 
 
 @router.post("/escalations/{case_id}/resolve")
@@ -205,15 +205,16 @@ def resolve(
         raise Refused(400, "Choose an outcome.")
     comment = str(form.get("comment") or "").strip()[:MAX_COMMENT]
     text = f"{outcome}: {comment}" if comment else outcome
-    _apply(
+    user = session.user.username
+    return _apply(
         request,
         session,
         case_id,
         "case.resolve",
-        lambda: console.escalations.resolve(case_id, session.user.username, text),
+        lambda: console.escalations.resolve(case_id, user, text),
+        "resolved",
+        f"outcome={outcome}",
     )
-    console.audit.record(session.user.username, "case.resolve", _target(case_id), f"outcome={outcome}")
-    return _after_change(case_id, "resolved")
 
 
 @router.get("/audit")
