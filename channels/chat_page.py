@@ -16,7 +16,7 @@ import logging
 import mimetypes
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -64,10 +64,10 @@ class ChatPageInput(InputChannel):
     """GET /chat/ (the page) and GET /chat/static/<file> (its scripts and styles)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "chat"
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return "/chat"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from meso.facts import default_facts_path
 from meso.inbound import Inbound, allowed_payloads, screen
+from meso.limited import emergency_instruction
+from meso.text import clean_text
 
 
 def screen_message(raw: object) -> Inbound:
-    """Screens `raw` with the button payloads of the current facts file allowed."""
-    return screen(raw, allowed_payloads(default_facts_path()))
+    """Screens `raw` with the button payloads of the current facts file allowed.
+
+    Text refused for its length or as binary never reaches Rasa, so it is risk-screened
+    here: an emergency gets the 911 instruction instead of the usual request.
+    """
+    screened = screen(raw, allowed_payloads(default_facts_path()))
+    if screened.reason in ("too_long", "binary") and isinstance(raw, str):
+        instruction = emergency_instruction(clean_text(raw))
+        if instruction:
+            return Inbound(reply=instruction, reason=f"{screened.reason}_emergency")
+    return screened
 
 
 def is_button_payload(text: str) -> bool:

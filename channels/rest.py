@@ -4,6 +4,11 @@ Open without a token only in local mode (ASSISTANT_MODE=local, the default, mean
 loopback development); otherwise it needs `Authorization: Bearer $REST_API_TOKEN`, and
 with no token configured it is off (403). Bodies over 16 KB get 413. The input channel
 is always "rest" (Rasa's own channel lets the client name any channel, e.g. "sms").
+Senders with control or bidi characters get 400; metadata is cleaned (`meso.inbound`).
+
+Rate limits per sender and per client IP (`channels.limits`): a refused message gets
+429 with a polite reply in the usual reply list and Retry-After; one the risk screen
+finds to be an emergency gets 200 with the 911 instruction instead.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -20,7 +25,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.hygiene import screen_message
+from channels.limits import cap_request_size, chat_limiter, client_ip, refused
+from meso.inbound import clean_metadata, valid_sender
 from meso.settings import Settings, get_settings
+from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +55,17 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel, screened and access-controlled (see module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def __init__(self, settings: Optional[Settings] = None) -> None:
         self.settings = settings or get_settings()
+        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """GET / (health) and POST /webhook, as Rasa's REST channel; no streaming."""
         rest = Blueprint("rest_webhook", __name__)
+        cap_request_size(rest, self.settings.max_request_bytes)
         if self.settings.assistant_mode != "local" and not self.settings.rest_api_token:
             logger.warning("REST channel off: ASSISTANT_MODE is not local and REST_API_TOKEN is empty.")
 
@@ -76,18 +86,35 @@ class RestInput(RasaRestInput):
             if not isinstance(payload, dict):
                 return _error('Expected a JSON object {"sender": ..., "message": ...}', 400)
             sender = payload.get("sender") or DEFAULT_SENDER
-            if not isinstance(sender, str) or len(sender) > MAX_SENDER_CHARS:
-                return _error(f"sender must be text of at most {MAX_SENDER_CHARS} characters", 400)
-            metadata = payload.get("metadata")
-            metadata = metadata if isinstance(metadata, dict) else None
+            if not valid_sender(sender, MAX_SENDER_CHARS):
+                return _error(
+                    f"sender must be text of at most {MAX_SENDER_CHARS} characters, without control characters",
+                    400,
+                )
+            raw_message = payload.get("message")
+            decision = self.limiter.hit(sender=sender, ip=client_ip(request))
+            if not decision.allowed:
+                text = clean_text(raw_message) if isinstance(raw_message, str) else None
+                reply = refused(self.name(), decision, sender, text)
+                return response.json(
+                    [{"recipient_id": sender, "text": reply.text}],
+                    status=200 if reply.urgent else 429,
+                    headers={"Retry-After": str(max(1, round(decision.retry_after)))},
+                )
 
-            screened = screen_message(payload.get("message"))
+            screened = screen_message(raw_message)
             if not screened.accepted:
                 return response.json([{"recipient_id": sender, "text": screened.reply}])
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(screened.text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(
+                        screened.text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=clean_metadata(payload.get("metadata")),
+                    )
                 )
             except Exception as exc:  # noqa: BLE001 - Rasa's own channel also answers what it has
                 logger.error("REST turn failed (%s).", type(exc).__name__)

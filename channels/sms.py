@@ -6,6 +6,10 @@ else gets 403 and is neither processed nor stored. Without both settings the cha
 refuses everything. Replies go back in the response, so no outbound credentials are
 needed. The conversation id is the sender's E.164 number (staff call back on it);
 logs show only a short hash of it.
+
+Rate limits per phone number and per source IP (`channels.limits`) apply to messages
+that would go to the assistant; STOP, START and HELP are always honoured. A refused
+message gets a polite TwiML reply, or the 911 instruction when it is an emergency.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import functools
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -25,7 +29,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from channels.hygiene import is_button_payload, screen_message
+from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from meso.clinic import load_clinic
+from meso.rate_limit import RateLimiter
 from meso.settings import Settings, get_settings
 from meso.sms import (
     Keyword,
@@ -68,13 +74,14 @@ class SmsInput(InputChannel):
     """Twilio SMS webhook with signature checks, opt-out keywords, MORE and options."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "sms"
 
     def __init__(self, settings: Optional[Settings] = None) -> None:
         self.settings = settings or get_settings()
         self.store = SmsStateStore(self.settings.escalation_url)
         self._validator = RequestValidator(self.settings.twilio_auth_token) if self._configured else None
+        self.limiter: RateLimiter = chat_limiter(self.settings, self.settings.rate_limit_sms_per_ip)
 
     @property
     def _configured(self) -> bool:
@@ -121,7 +128,12 @@ class SmsInput(InputChannel):
         return turn.messages
 
     async def respond(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], phone: str, body: str, sid: str
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        phone: str,
+        body: str,
+        sid: str,
+        ip: str = "",
     ) -> tuple[List[str], str]:
         """The SMS messages answering `body`, and a one-word outcome for the log."""
         body = clean_text(body).strip()
@@ -137,6 +149,9 @@ class SmsInput(InputChannel):
             return [], "opted_out"
         if word is Keyword.HELP:
             return [help_reply(load_clinic())], "help"
+        decision = self.limiter.hit(sender=phone, ip=ip)
+        if not decision.allowed:
+            return [refused(self.name(), decision, phone, body).text], "limited"
         thread = await self._db(Thread(), self.store.thread, phone)
         if word is Keyword.MORE and thread.pending:
             await self._db(None, self.store.next_page, phone)
@@ -156,6 +171,7 @@ class SmsInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """POST /webhooks/sms/webhook (Twilio) and GET /webhooks/sms/ (health)."""
         sms = Blueprint("sms_webhook", __name__)
+        cap_request_size(sms, self.settings.max_request_bytes)
         if not self._configured:
             logger.warning(
                 "SMS channel disabled: TWILIO_AUTH_TOKEN and SMS_PUBLIC_URL must both be set; "
@@ -188,7 +204,7 @@ class SmsInput(InputChannel):
                 logger.info("SMS %s from %s: retry, answered once.", sid, phone_hash(phone))
                 return response.text(previous or twiml([]), content_type=XML)
 
-            messages, outcome = await self.respond(on_new_message, phone, body, sid)
+            messages, outcome = await self.respond(on_new_message, phone, body, sid, client_ip(request))
             xml = twiml(messages)
             await self._db(None, self.store.finish, sid, xml)
             logger.info("SMS %s from %s: %s, %d message(s).", sid, phone_hash(phone), outcome, len(messages))

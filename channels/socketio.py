@@ -6,8 +6,14 @@ Differences from Rasa's SocketIOInput:
   browsers and could claim any Origin anyway; they are let through.
 - Session ids are issued and signed by the server (`channels.widget_session`); a
   client's stored id is accepted only with a valid signature, and messages use the id
-  bound to the socket, never the one in the message.
-- Every message goes through the shared input hygiene (`meso.inbound`).
+  bound to the socket, never the one in the message. An event sent with no data is
+  answered like an empty message (it used to crash the handler: silence).
+- Every message goes through the shared input hygiene (`meso.inbound`) and the rate
+  limits per session and per client IP (`channels.limits`); a refused message gets a
+  polite reply, or the 911 instruction when it is an emergency.
+- Polling POST bodies over MAX_PACKET_BYTES get 413 before Engine.IO sees them (its own
+  check closes the session and then waits for a poll that never comes, so each such
+  request would hang for as long as Sanic lets it).
 - `enter_room` is awaited (python-socketio 5.x made it a coroutine; Rasa 3.6 does not
   await it, so its rooms, and session persistence, silently do nothing).
 """
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -27,8 +33,11 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.hygiene import screen_message
+from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from channels.widget_session import SessionSigner
+from meso.inbound import clean_metadata
 from meso.settings import Settings, get_settings
+from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +51,27 @@ def origin_allowed(origin: Optional[str], allowed: tuple[str, ...]) -> bool:
 
 
 def _metadata(raw: Any) -> Optional[Dict[str, Any]]:
-    """The widget's customData as a small dict, or None."""
+    """The widget's customData (an object, or its JSON text) as a small cleaned dict, or None."""
     if isinstance(raw, str):
+        if len(raw) > MAX_METADATA_BYTES:
+            return None
         try:
             raw = json.loads(raw)
         except ValueError:
             return None
-    if not isinstance(raw, dict) or len(json.dumps(raw, default=str)) > MAX_METADATA_BYTES:
-        return None
-    return raw
+    return clean_metadata(raw, MAX_METADATA_BYTES)
+
+
+def refuse_oversized_posts(sio: AsyncServer, max_bytes: int) -> None:
+    """Wraps Engine.IO's request handler so POST bodies over `max_bytes` get 413 at once."""
+    handle = sio.eio.handle_request
+
+    async def capped(request: Request, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and len(request.body or b"") > max_bytes:
+            return response.text("Payload too large", status=413)
+        return await handle(request, *args, **kwargs)
+
+    sio.eio.handle_request = capped  # the route Engine.IO adds when attached calls this
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -60,6 +81,7 @@ class SocketIOInput(RasaSocketIOInput):
         super().__init__(*args, **kwargs)
         self.settings = settings or get_settings()
         self.signer = SessionSigner(self.settings.widget_session_secret or self.settings.staff_session_secret)
+        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its blueprint (GET /webhooks/socketio/ is a health check)."""
@@ -69,7 +91,9 @@ class SocketIOInput(RasaSocketIOInput):
             cors_allowed_origins=list(allowed),
             max_http_buffer_size=MAX_PACKET_BYTES,
         )
+        refuse_oversized_posts(sio, MAX_PACKET_BYTES)
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        cap_request_size(blueprint, self.settings.max_request_bytes)
         self.sio = sio
         logger.info("Widget socket.io accepts origins: %s", ", ".join(allowed) or "(none)")
 
@@ -78,25 +102,27 @@ class SocketIOInput(RasaSocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
             if not origin_allowed(environ.get("HTTP_ORIGIN"), allowed):
                 logger.warning("Widget connection refused: origin not in ALLOWED_ORIGINS.")
                 return False
+            await sio.save_session(sid, {"ip": client_ip(environ.get("sanic.request"))}, namespace=self.namespace)
             return True
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             claimed = data.get("session_id") if isinstance(data, dict) else None
             session_id = claimed if self.signer.verify(claimed) else self.signer.issue()
             if claimed and session_id != claimed:
                 logger.info("Widget session id without a valid signature replaced by a new one.")
-            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+            session = await sio.get_session(sid, namespace=self.namespace)
+            await sio.save_session(sid, {**session, "session_id": session_id}, namespace=self.namespace)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:
             session = await sio.get_session(sid, namespace=self.namespace)
             session_id = session.get("session_id") if isinstance(session, dict) else None
             if not session_id:
@@ -105,7 +131,14 @@ class SocketIOInput(RasaSocketIOInput):
             # The client's session_id in `data` is ignored: the socket's binding decides.
             sender_id = session_id if self.session_persistence else sid
             data = data if isinstance(data, dict) else {}
-            screened = screen_message(data.get("message"))
+            raw_message = data.get("message")
+            decision = self.limiter.hit(sender=sender_id, ip=session.get("ip"))
+            if not decision.allowed:
+                text = clean_text(raw_message) if isinstance(raw_message, str) else None
+                reply = refused(self.name(), decision, sender_id, text)
+                await sio.emit(self.bot_message_evt, {"text": reply.text}, room=sid, namespace=self.namespace)
+                return
+            screened = screen_message(raw_message)
             if not screened.accepted:
                 await sio.emit(self.bot_message_evt, {"text": screened.reply}, room=sid, namespace=self.namespace)
                 return

@@ -11,12 +11,13 @@ understood as plain text.
 
 from __future__ import annotations
 
+import json
 import logging
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import FrozenSet, Iterable, Optional, Union
+from typing import Any, Dict, FrozenSet, Iterable, Optional, Union
 
 import yaml
 
@@ -25,6 +26,8 @@ from meso.text import clean_text
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
+MAX_METADATA_BYTES = 2048
+MAX_METADATA_DEPTH = 3
 # Above this share of control or replacement characters a message is taken as binary.
 BINARY_SHARE = 0.1
 # Payloads our buttons send besides the topic ones (meso.answers, domain.yml).
@@ -140,3 +143,46 @@ def screen(
     if not text:
         return Inbound(reply=EMPTY_REPLY, reason="empty")
     return Inbound(text=text)
+
+
+def valid_sender(sender: object, max_chars: int) -> bool:
+    """Whether a client-chosen conversation id is safe to store and show to staff.
+
+    At most `max_chars`, not blank, and free of control, format (bidi, zero-width) and
+    line-separator characters: refused rather than cleaned, so that two ids can never
+    be made to look alike or fold into one.
+    """
+    if not isinstance(sender, str) or not 0 < len(sender) <= max_chars or not sender.strip():
+        return False
+    return all(unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp") for char in sender)
+
+
+def _clean_value(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    if depth >= MAX_METADATA_DEPTH:
+        return None
+    if isinstance(value, list):
+        return [_clean_value(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(str(key)): _clean_value(item, depth + 1) for key, item in value.items()}
+    return None
+
+
+def clean_metadata(raw: object, max_bytes: int = MAX_METADATA_BYTES) -> Optional[Dict[str, Any]]:
+    """Client metadata as a small JSON object with every string cleaned, or None.
+
+    Rasa stores it with the message; nothing here reads it. Objects nest at most
+    MAX_METADATA_DEPTH levels (deeper values become null); over `max_bytes` as JSON
+    it is dropped whole.
+    """
+    if not isinstance(raw, dict):
+        return None
+    cleaned = _clean_value(raw, 0)
+    try:
+        size = len(json.dumps(cleaned, allow_nan=False).encode("utf-8"))
+    except ValueError:
+        return None
+    return cleaned if size <= max_bytes else None

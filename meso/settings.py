@@ -89,6 +89,13 @@ class Settings:
     staff_login_max_failures_per_ip: int = field(
         default_factory=lambda: int(_env("STAFF_LOGIN_MAX_FAILURES_PER_IP", "20"))
     )
+    # Rate limits of the chat channels (meso.rate_limit): messages per window; 0 = off.
+    rate_limit_window_seconds: float = field(default_factory=lambda: float(_env("RATE_LIMIT_WINDOW_SECONDS", "60")))
+    rate_limit_per_sender: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_SENDER", "20")))
+    rate_limit_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_IP", "60")))
+    rate_limit_sms_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_SMS_PER_IP", "600")))
+    # Largest HTTP request body the Rasa server reads at all (the channels cap lower).
+    max_request_bytes: int = field(default_factory=lambda: int(_env("MAX_REQUEST_BYTES", str(1024 * 1024))))
 
     @property
     def escalation_url(self) -> str:

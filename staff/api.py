@@ -24,6 +24,9 @@ from staff.console import console_of
 API_PREFIX = "/api"
 API_ACTOR = "api"
 API_VERSION = "1.0"
+# Case ids are 32-bit integers in PostgreSQL (and 64-bit in SQLite): larger ones are
+# refused as invalid (422) instead of failing in the database.
+MAX_CASE_ID = 2**31 - 1
 
 
 def require_token(request: Request) -> None:
@@ -40,7 +43,12 @@ def require_token(request: Request) -> None:
         )
 
 
-router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)], tags=["escalations"])
+router = APIRouter(
+    prefix=API_PREFIX,
+    dependencies=[Depends(require_token)],
+    tags=["escalations"],
+    responses={401: {"description": "Missing or wrong bearer token"}},
+)
 
 Status = Enum("Status", {name: name for name in STATUSES}, type=str)  # type: ignore[misc]
 Urgency = Enum("Urgency", {name: name for name in URGENCIES}, type=str)  # type: ignore[misc]
@@ -159,7 +167,7 @@ def list_escalations(
     summary="One escalation with its history and transcript",
     responses={404: {"description": "No such case"}},
 )
-def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1)]) -> Dict[str, Any]:
+def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_CASE_ID)]) -> Dict[str, Any]:
     """The case, its events (oldest first) and the conversation transcript (oldest first)."""
     console = console_of(request)
     case = console.escalations.get(case_id)
@@ -181,6 +189,22 @@ def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1)]) -> Dic
     }
 
 
+def nullable_optionals(schema: Dict[str, Any]) -> Dict[str, Any]:
+    """Marks every optional property of the component schemas as nullable.
+
+    Pydantic 1 describes `Optional[X]` as plain X, but the API sends null for a missing
+    value: without this the description would not match the answers (OpenAPI 3.1, so
+    JSON Schema's `anyOf [..., {"type": "null"}]`).
+    """
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        required = set(component.get("required", ()))
+        for name, prop in component.get("properties", {}).items():
+            if name not in required and "anyOf" not in prop:
+                keep = {key: prop.pop(key) for key in ("title", "description", "default") if key in prop}
+                component["properties"][name] = {"anyOf": [prop, {"type": "null"}], **keep}
+    return schema
+
+
 @router.get("/openapi.json", include_in_schema=False)
 def openapi(request: Request) -> JSONResponse:
     """The OpenAPI description of the /api routes only."""
@@ -198,5 +222,6 @@ def openapi(request: Request) -> JSONResponse:
             "bearer": {"type": "http", "scheme": "bearer"}
         }
         schema["security"] = [{"bearer": []}]
+        schema = nullable_optionals(schema)
         app.state.api_schema = schema
     return JSONResponse(schema)

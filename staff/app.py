@@ -20,7 +20,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from meso.escalations import EscalationUnavailable, utcnow
 from meso.settings import Settings, get_settings
 from staff import api, auth, pages
-from staff.auth import NotSignedIn, Refused
+from staff.auth import MAX_FORM_BYTES, NotSignedIn, Refused
+from staff.body_limit import BodyLimitMiddleware
 from staff.console import Console, console_of
 from staff.security import SecurityHeadersMiddleware
 
@@ -136,5 +137,6 @@ def create_app(
 
     allowed_hosts = list(settings.staff_allowed_hosts) or ["127.0.0.1", "localhost"]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_FORM_BYTES)  # 413 before any route reads
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the host check's 400
     return app

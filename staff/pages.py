@@ -21,6 +21,7 @@ from meso.escalations import (
     InvalidTransition,
 )
 from meso.transcripts import TranscriptUnavailable
+from staff.api import MAX_CASE_ID
 from staff.auth import AdminDep, Refused, SessionDep, SessionForm
 from staff.console import console_of
 from staff.sessions import StaffSession
@@ -39,7 +40,7 @@ from staff.views import (
 )
 
 router = APIRouter(include_in_schema=False)
-CaseId = Annotated[int, Path(ge=1)]
+CaseId = Annotated[int, Path(ge=1, le=MAX_CASE_ID)]
 
 QUEUE_LIMIT = 200
 MAX_COMMENT = 1000

@@ -60,17 +60,15 @@ class Stack:
         self.actions_url = f"http://127.0.0.1:{port}"
         wait_until(f"{self.actions_url}/health", 60, self.processes["actions"])
 
-    def start_rasa(self, extra_args: Optional[List[str]] = None, name: str = "rasa") -> None:
-        """Starts a Rasa server with the trained model."""
+    def start_rasa(self, extra_args: Optional[List[str]] = None, name: str = "rasa", wait: bool = True) -> None:
+        """Starts a Rasa server with the trained model (and waits until it answers)."""
         port = int(self.env["RASA_PORT"])
-        command = [
-            sys.executable, "-m", "rasa", "run", "--model", str(MODEL),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--interface", "127.0.0.1", "--port", str(port), *(extra_args or []),
-        ]
+        # The Procfile's launcher: RASA_MODEL, RASA_HOST and RASA_PORT come from env.
+        command = [sys.executable, "-m", "meso.rasa_server", *(extra_args or [])]
         self.processes[name] = self._spawn(name, command)
         self.rasa_url = f"http://127.0.0.1:{port}"
-        wait_until(f"{self.rasa_url}/webhooks/rest/", 120, self.processes[name])
+        if wait:
+            wait_until(f"{self.rasa_url}/webhooks/rest/", 120, self.processes[name])
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Stops one process (SIGKILL to simulate a crash)."""
@@ -118,10 +116,17 @@ def make_stack(data_dir: Path, overrides: Optional[Dict[str, str]] = None) -> St
             "ACTION_SERVER_PORT": str(actions_port),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
             "RASA_PORT": str(rasa_port),
+            "RASA_HOST": "127.0.0.1",
+            "RASA_MODEL": str(MODEL),
             "TRACKER_DB_URL": f"sqlite:///{data_dir / 'rasa.db'}",
             "ESCALATION_DB_URL": f"sqlite:///{data_dir / 'escalations.db'}",
             "CLINIC_PHONE": "(818) 555-0100",
             "LOG_LEVEL": "INFO",
+            # Rate limits off: functional and load tests send faster than a person;
+            # tests/hostile and tests/fuzz set their own.
+            "RATE_LIMIT_PER_SENDER": "0",
+            "RATE_LIMIT_PER_IP": "0",
+            "RATE_LIMIT_SMS_PER_IP": "0",
             **(overrides or {}),
         }
     )

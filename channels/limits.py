@@ -1,0 +1,62 @@
+"""Rate limits and the request size cap of the Rasa server's channels (Sanic adapters).
+
+The limits themselves are `meso.rate_limit`; the reply to a refused message is
+`meso.limited`. Behind a reverse proxy, set Sanic's SANIC_PROXIES_COUNT (or
+SANIC_REAL_IP_HEADER) so the client address is the patient's, not the proxy's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Optional
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from meso.limited import LimitedReply, limited_reply
+from meso.rate_limit import Decision, Limit, RateLimiter
+from meso.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def client_ip(request: Optional[Request]) -> str:
+    """The client's address: the forwarded one when Sanic trusts a proxy, else the peer's."""
+    if request is None:
+        return ""
+    return request.remote_addr or request.ip or ""
+
+
+def chat_limiter(settings: Settings, per_ip: int) -> RateLimiter:
+    """Per-sender and per-IP limits over the configured window."""
+    window = settings.rate_limit_window_seconds
+    return RateLimiter({"sender": Limit(settings.rate_limit_per_sender, window), "ip": Limit(per_ip, window)})
+
+
+def tag(value: str) -> str:
+    """A short, stable tag of a sender or address for logs (never the value itself)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+
+
+def refused(channel: str, decision: Decision, sender: str, text: Optional[str]) -> LimitedReply:
+    """The reply to a message a limit refused, logged without its text or sender."""
+    reply = limited_reply(text)
+    # INFO, or a flood would flood the log too; WARNING when it was an emergency.
+    logger.log(
+        logging.WARNING if reply.urgent else logging.INFO,
+        "%s: message from %s refused by the per-%s rate limit%s.",
+        channel,
+        tag(sender),
+        decision.scope,
+        " (emergency instruction sent)" if reply.urgent else "",
+    )
+    return reply
+
+
+def cap_request_size(blueprint: Blueprint, max_bytes: int) -> None:
+    """Makes Sanic refuse (413) any request body over `max_bytes` before reading it all."""
+
+    @blueprint.listener("before_server_start")
+    async def cap(app: Any, _loop: Any) -> None:
+        app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), max_bytes)

@@ -1,0 +1,88 @@
+"""Replies to messages kept from Rasa (over a rate limit or the length cap).
+
+Such a message is risk-screened here with the same pure screen (`meso.risk`): an
+emergency or crisis still gets the domain's 911 (and 988) instruction word for word.
+Otherwise a message over the rate limit gets a polite wait, which itself says to call
+911 in an emergency; so does any failure of the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Dict, Optional
+
+import yaml
+
+from meso.risk import Screening, get_risk_screen
+from meso.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+# The screen takes about 18 ms per 1000 characters: a long message is screened by its
+# first and last SCREEN_EDGE characters, so no message costs more than ~40 ms.
+SCREEN_EDGE = 1000
+LIMITED_REPLY = (
+    "You're sending messages faster than I can answer. Please wait a minute, then send "
+    "your question again. If this is an emergency, call 911 now."
+)
+# Used only if domain.yml cannot be read; kept equal to its responses by a test.
+FALLBACK_RESPONSES = {
+    "utter_emergency": "Please call 911 now. This could be a medical emergency; don't wait for a reply here.",
+    "utter_crisis": (
+        "Please call 911 now if you are in danger, or call or text 988 (Suicide & Crisis Lifeline) "
+        "to talk to someone right away. You are not alone."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LimitedReply:
+    """The reply to a refused message; `urgent` when it is the emergency instruction."""
+
+    text: str
+    urgent: bool = False
+
+
+@lru_cache(maxsize=1)
+def domain_responses() -> Dict[str, str]:
+    """The emergency and crisis texts of domain.yml (the fallbacks if it is unreadable)."""
+    try:
+        domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+        responses = domain["responses"]
+        return {name: str(responses[name][0]["text"]) for name in FALLBACK_RESPONSES}
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError) as exc:
+        logger.error("Cannot read the emergency responses of domain.yml (%s).", type(exc).__name__)
+        return dict(FALLBACK_RESPONSES)
+
+
+def emergency_instruction(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> Optional[str]:
+    """The domain's crisis or emergency text when `text` needs it, else None.
+
+    For messages that do not reach Rasa (over a rate limit, over the length cap).
+
+    Args:
+        text: The message, already cleaned (None or "" when it had no text).
+        screen: The risk screen; the process-wide `meso.risk` screen when None.
+    """
+    if not text:
+        return None
+    if len(text) > 2 * SCREEN_EDGE:
+        text = f"{text[:SCREEN_EDGE]}\n{text[-SCREEN_EDGE:]}"
+    try:
+        screening = (screen or get_risk_screen().screen)(text)
+    except Exception as exc:  # noqa: BLE001 - callers' replies already say "call 911"
+        logger.error("Risk screen failed on a message kept from Rasa (%s).", type(exc).__name__)
+        return None
+    if screening.is_crisis:
+        return domain_responses()["utter_crisis"]
+    if screening.is_emergency:
+        return domain_responses()["utter_emergency"]
+    return None
+
+
+def limited_reply(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> LimitedReply:
+    """The reply to a message refused by a rate limit (`text` cleaned, or None)."""
+    instruction = emergency_instruction(text, screen)
+    return LimitedReply(instruction, urgent=True) if instruction else LimitedReply(LIMITED_REPLY)

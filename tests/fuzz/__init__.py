@@ -1,0 +1,1 @@
+"""Property-based fuzzing (hypothesis) of every input against the real servers."""

@@ -1,0 +1,1 @@
+"""Hostile input and rate limits, against the real servers."""
