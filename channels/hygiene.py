@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels.limits import escalate_kept_message
 from meso.facts import default_facts_path
 from meso.inbound import Inbound, allowed_payloads, screen
 from meso.limited import emergency_instruction
@@ -19,6 +20,14 @@ def screen_message(raw: object) -> Inbound:
         instruction = emergency_instruction(clean_text(raw))
         if instruction:
             return Inbound(reply=instruction, reason=f"{screened.reason}_emergency")
+    return screened
+
+
+async def screen_inbound(channel: str, sender: str, raw: object) -> Inbound:
+    """`screen_message`, and staff hear of a risky message kept from Rasa (too long, binary)."""
+    screened = screen_message(raw)
+    if not screened.accepted and screened.reason != "empty" and isinstance(raw, str):
+        await escalate_kept_message(channel, sender, clean_text(raw))
     return screened
 
 

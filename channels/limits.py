@@ -7,6 +7,7 @@ SANIC_REAL_IP_HEADER) so the client address is the patient's, not the proxy's.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any, Optional
@@ -14,8 +15,10 @@ from typing import Any, Optional
 from sanic import Blueprint
 from sanic.request import Request
 
-from meso.limited import LimitedReply, limited_reply
+from meso.kept import escalate_kept
+from meso.limited import LimitedReply, reply_for, screen_kept
 from meso.rate_limit import Decision, Limit, RateLimiter
+from meso.risk import Screening
 from meso.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,9 +42,13 @@ def tag(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
-def refused(channel: str, decision: Decision, sender: str, text: Optional[str]) -> LimitedReply:
-    """The reply to a message a limit refused, logged without its text or sender."""
-    reply = limited_reply(text)
+async def refused(channel: str, decision: Decision, sender: str, text: Optional[str]) -> LimitedReply:
+    """The reply to a message a limit refused, logged without its text or sender.
+
+    A risky message is escalated to staff all the same.
+    """
+    screening = screen_kept(text)
+    reply = reply_for(screening)
     # INFO, or a flood would flood the log too; WARNING when it was an emergency.
     logger.log(
         logging.WARNING if reply.urgent else logging.INFO,
@@ -51,7 +58,21 @@ def refused(channel: str, decision: Decision, sender: str, text: Optional[str]) 
         decision.scope,
         " (emergency instruction sent)" if reply.urgent else "",
     )
+    await escalate_kept_message(channel, sender, text, screening)
     return reply
+
+
+async def escalate_kept_message(
+    channel: str, sender: str, text: Optional[str], screening: Optional[Screening] = None
+) -> None:
+    """Escalates a risky message that will not reach Rasa, off the event loop; never raises."""
+    screening = screening or screen_kept(text)
+    if screening is None or not screening.is_risky:
+        return
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, escalate_kept, sender, channel, text, screening)
+    except Exception as exc:  # noqa: BLE001 - the patient's reply must still go out
+        logger.error("%s: could not escalate a kept message (%s).", channel, type(exc).__name__)
 
 
 def cap_request_size(blueprint: Blueprint, max_bytes: int) -> None:

@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.hygiene import screen_message
+from channels.hygiene import screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from meso.inbound import clean_metadata, valid_sender
 from meso.settings import Settings, get_settings
@@ -95,14 +95,14 @@ class RestInput(RasaRestInput):
             decision = self.limiter.hit(sender=sender, ip=client_ip(request))
             if not decision.allowed:
                 text = clean_text(raw_message) if isinstance(raw_message, str) else None
-                reply = refused(self.name(), decision, sender, text)
+                reply = await refused(self.name(), decision, sender, text)
                 return response.json(
                     [{"recipient_id": sender, "text": reply.text}],
                     status=200 if reply.urgent else 429,
                     headers={"Retry-After": str(max(1, round(decision.retry_after)))},
                 )
 
-            screened = screen_message(raw_message)
+            screened = await screen_inbound(self.name(), sender, raw_message)
             if not screened.accepted:
                 return response.json([{"recipient_id": sender, "text": screened.reply}])
             collector = CollectingOutputChannel()

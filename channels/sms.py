@@ -28,8 +28,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from channels.hygiene import is_button_payload, screen_message
-from channels.limits import cap_request_size, chat_limiter, client_ip, refused
+from channels.hygiene import is_button_payload, screen_inbound
+from channels.limits import cap_request_size, chat_limiter, client_ip, escalate_kept_message, refused
 from meso.clinic import load_clinic
 from meso.rate_limit import RateLimiter
 from meso.settings import Settings, get_settings
@@ -146,12 +146,14 @@ class SmsInput(InputChannel):
             await self._db(False, self.store.opt_in, phone)
             return [start_reply(load_clinic())], "start"
         if opted_out:
+            # Nothing is sent to an opted-out number, but staff still hear of a risk.
+            await escalate_kept_message(self.name(), phone, body)
             return [], "opted_out"
         if word is Keyword.HELP:
             return [help_reply(load_clinic())], "help"
         decision = self.limiter.hit(sender=phone, ip=ip)
         if not decision.allowed:
-            return [refused(self.name(), decision, phone, body).text], "limited"
+            return [(await refused(self.name(), decision, phone, body)).text], "limited"
         thread = await self._db(Thread(), self.store.thread, phone)
         if word is Keyword.MORE and thread.pending:
             await self._db(None, self.store.next_page, phone)
@@ -161,7 +163,7 @@ class SmsInput(InputChannel):
             # The payload goes to Rasa, never to the phone; an unknown one goes as its title.
             text = option.payload if is_button_payload(option.payload) else option.title
             return await self._ask_rasa(on_new_message, phone, text, sid), "option"
-        screened = screen_message(body)
+        screened = await screen_inbound(self.name(), phone, body)
         if not screened.accepted:
             return [screened.reply or ""], screened.reason
         return await self._ask_rasa(on_new_message, phone, screened.text or "", sid), "message"

@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.hygiene import screen_message
+from channels.hygiene import screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from channels.widget_session import SessionSigner
 from meso.inbound import clean_metadata
@@ -135,10 +135,10 @@ class SocketIOInput(RasaSocketIOInput):
             decision = self.limiter.hit(sender=sender_id, ip=session.get("ip"))
             if not decision.allowed:
                 text = clean_text(raw_message) if isinstance(raw_message, str) else None
-                reply = refused(self.name(), decision, sender_id, text)
+                reply = await refused(self.name(), decision, sender_id, text)
                 await sio.emit(self.bot_message_evt, {"text": reply.text}, room=sid, namespace=self.namespace)
                 return
-            screened = screen_message(raw_message)
+            screened = await screen_inbound(self.name(), sender_id, raw_message)
             if not screened.accepted:
                 await sio.emit(self.bot_message_evt, {"text": screened.reply}, room=sid, namespace=self.namespace)
                 return

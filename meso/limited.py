@@ -57,6 +57,31 @@ def domain_responses() -> Dict[str, str]:
         return dict(FALLBACK_RESPONSES)
 
 
+def screen_kept(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> Optional[Screening]:
+    """Screens a message kept from Rasa; None when it has no text or the screen failed.
+
+    A long message is screened by its first and last SCREEN_EDGE characters.
+    """
+    if not text:
+        return None
+    if len(text) > 2 * SCREEN_EDGE:
+        text = f"{text[:SCREEN_EDGE]}\n{text[-SCREEN_EDGE:]}"
+    try:
+        return (screen or get_risk_screen().screen)(text)
+    except Exception as exc:  # noqa: BLE001 - callers' replies already say "call 911"
+        logger.error("Risk screen failed on a message kept from Rasa (%s).", type(exc).__name__)
+        return None
+
+
+def instruction_for(screening: Optional[Screening]) -> Optional[str]:
+    """The domain's crisis or emergency text when the screening needs it, else None."""
+    if screening is not None and screening.is_crisis:
+        return domain_responses()["utter_crisis"]
+    if screening is not None and screening.is_emergency:
+        return domain_responses()["utter_emergency"]
+    return None
+
+
 def emergency_instruction(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> Optional[str]:
     """The domain's crisis or emergency text when `text` needs it, else None.
 
@@ -66,23 +91,15 @@ def emergency_instruction(text: Optional[str], screen: Optional[Callable[[str], 
         text: The message, already cleaned (None or "" when it had no text).
         screen: The risk screen; the process-wide `meso.risk` screen when None.
     """
-    if not text:
-        return None
-    if len(text) > 2 * SCREEN_EDGE:
-        text = f"{text[:SCREEN_EDGE]}\n{text[-SCREEN_EDGE:]}"
-    try:
-        screening = (screen or get_risk_screen().screen)(text)
-    except Exception as exc:  # noqa: BLE001 - callers' replies already say "call 911"
-        logger.error("Risk screen failed on a message kept from Rasa (%s).", type(exc).__name__)
-        return None
-    if screening.is_crisis:
-        return domain_responses()["utter_crisis"]
-    if screening.is_emergency:
-        return domain_responses()["utter_emergency"]
-    return None
+    return instruction_for(screen_kept(text, screen))
+
+
+def reply_for(screening: Optional[Screening]) -> LimitedReply:
+    """The reply to a message refused by a rate limit, given its screening."""
+    instruction = instruction_for(screening)
+    return LimitedReply(instruction, urgent=True) if instruction else LimitedReply(LIMITED_REPLY)
 
 
 def limited_reply(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> LimitedReply:
     """The reply to a message refused by a rate limit (`text` cleaned, or None)."""
-    instruction = emergency_instruction(text, screen)
-    return LimitedReply(instruction, urgent=True) if instruction else LimitedReply(LIMITED_REPLY)
+    return reply_for(screen_kept(text, screen))

@@ -16,7 +16,7 @@ from meso.text import clean_text
 from tests.hostile.checks import DIRTY_EMERGENCY, is_clean
 from tests.hostile.conftest import PER_SENDER, SMS_PER_IP, SMS_URL, TWILIO_TOKEN, client, new_ip
 from tests.support.stack import Stack
-from tests.support.stores import slot_names, user_events
+from tests.support.stores import escalation_messages, slot_names, user_events
 
 _SIDS = itertools.count(1)
 _PHONES = itertools.count(1)
@@ -44,6 +44,7 @@ def test_length_cap_and_the_emergency_inside_a_long_text(stack: Stack) -> None:
     long_emergency = "I had mesotherapy yesterday. " * 40 + "Now I can't breathe."
     assert messages(sms(stack, long_emergency, phone)) == [domain_responses()["utter_emergency"]]
     assert user_events(stack, phone) == []
+    assert escalation_messages(stack, phone), "staff hear of it although Rasa never saw it"
 
 
 def test_commands_and_controls_arrive_as_clean_plain_text(stack: Stack) -> None:
@@ -62,11 +63,22 @@ def test_per_phone_limit_keeps_911_and_stop(stack: Stack) -> None:
     for _ in range(PER_SENDER):
         assert messages(sms(stack, "hello", phone))
     assert messages(sms(stack, "how much does it cost?", phone)) == [LIMITED_REPLY]
+    assert escalation_messages(stack, phone) == []
     assert messages(sms(stack, "I can't breathe", phone)) == [domain_responses()["utter_emergency"]]
     assert len(user_events(stack, phone)) == PER_SENDER
+    assert escalation_messages(stack, phone) == ["I can't breathe"], "the refused emergency reaches staff"
     stop = messages(sms(stack, "STOP", phone))
     assert len(stop) == 1 and "unsubscribed" in stop[0], "opting out works whatever the limit"
     assert messages(sms(stack, "hello", phone)) == [], "and nothing is sent after it"
+
+
+def test_opted_out_number_gets_nothing_but_staff_hear_of_a_risk(stack: Stack) -> None:
+    phone = new_phone()
+    assert "unsubscribed" in messages(sms(stack, "STOP", phone))[0]
+    assert messages(sms(stack, "how much is it?", phone)) == []
+    assert messages(sms(stack, "I'm 12 weeks pregnant, is that ok?", phone)) == []
+    assert user_events(stack, phone) == [], "nothing reaches the assistant"
+    assert escalation_messages(stack, phone) == ["I'm 12 weeks pregnant, is that ok?"]
 
 
 def test_per_source_ip_limit_spans_phone_numbers(stack: Stack) -> None:
