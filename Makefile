@@ -39,7 +39,7 @@ setup: $(VENV)/.installed $(WIDGET_BUNDLE)
 
 $(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models
-	$(RUNENV) rasa train --fixed-model-name meso --out models --quiet
+	$(RUNENV) python -m serving train --fixed-model-name meso --out models --quiet
 	@touch $@
 
 train: $(MODEL_STAMP)
@@ -55,9 +55,20 @@ test: setup train
 eval: setup
 	bash scripts/eval_nlu.sh
 
+# Full run takes about 10 minutes (it trains our model and the stock bot once each);
+# `$(PY) -m bench --quick` is a 2-minute smoke run. Results: docs/BENCHMARK.md.
+bench: setup train
+	$(RUNENV) $(PY) -m bench
+
 lint: setup
-	$(VENV)/bin/ruff check meso actions components channels staff tests scripts
+	$(VENV)/bin/ruff check meso actions components channels staff tests scripts serving bench
 	$(VENV)/bin/mypy meso
 
 clean:
 	rm -rf models results .pytest_cache
+
+# Soak: 20 concurrent conversations on the real servers for SOAK_SECONDS (default 300);
+# figures in results/soak.json (docs/RELIABILITY.md).
+.PHONY: soak
+soak: setup train
+	$(RUNENV) $(PY) scripts/soak.py

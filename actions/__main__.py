@@ -2,6 +2,8 @@
 
 rasa-sdk's own server binds every interface, checks no credentials and echoes
 the whole tracker in its error responses; this wraps its app to fix all three.
+It also starts the escalation spool drainer at once, so that cases spooled before
+a restart reach the database without waiting for the next patient.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
+
+from actions import services
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,10 @@ def secure_app(token: str) -> Sanic:
     return app
 
 
+def _start_spool_drainer(_app: Sanic, _loop: object) -> None:
+    services.escalations()
+
+
 def main() -> None:
     """Starts the server from ACTION_SERVER_HOST/PORT/TOKEN."""
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
@@ -48,6 +56,7 @@ def main() -> None:
     if not token:
         raise SystemExit("ACTION_SERVER_TOKEN is not set; run through `make run` or set it.")
     app = secure_app(token)
+    app.register_listener(_start_spool_drainer, "after_server_start")
     app.run(
         host=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),
         port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),

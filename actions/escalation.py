@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -34,9 +35,14 @@ def _intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _record(tracker: Tracker, urgency: str, reasons: List[str]) -> bool:
-    """Records an escalation; True only when the database has committed it."""
-    outcome = services.escalations().record(
+async def _record(tracker: Tracker, urgency: str, reasons: List[str]) -> bool:
+    """Records an escalation; True only when the database has committed it.
+
+    The write (and its commit to disk) runs in a thread: the action server's event
+    loop keeps serving other conversations meanwhile.
+    """
+    outcome = await asyncio.to_thread(
+        services.escalations().record,
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
         urgency=urgency,
@@ -44,6 +50,11 @@ def _record(tracker: Tracker, urgency: str, reasons: List[str]) -> bool:
         message=clean_text(tracker.latest_message.get("text") or ""),
     )
     return outcome.stored
+
+
+async def _attach_contact(tracker: Tracker, contact: Contact) -> bool:
+    """Attaches call-back details to the conversation's case, in a thread (see `_record`)."""
+    return bool(await asyncio.to_thread(services.escalations().attach_contact, tracker.sender_id, contact))
 
 
 def _phone_fallback() -> str:
@@ -57,11 +68,11 @@ def _say(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, **kwargs
 class ActionHandleRisk(Action):
     """Escalates what the risk screen found and tells the patient what happens."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_risk"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         risk = tracker.latest_message.get("risk") or {}
         reasons: List[str] = list(risk.get("reasons") or [])
@@ -78,7 +89,7 @@ class ActionHandleRisk(Action):
             )
             return [SlotSet("callback_offered", True)]
 
-        stored = _record(tracker, urgency, reasons)
+        stored = await _record(tracker, urgency, reasons)
         if urgency == "emergency":
             _say(
                 dispatcher,
@@ -137,15 +148,15 @@ class ActionHandleRisk(Action):
 class ActionRequestContact(Action):
     """Records a request for a person, a call back or a booking, then asks details."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_contact"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = _intent(tracker) or ""
         reason = CONTACT_REASONS.get(intent, "callback")
-        stored = _record(tracker, "routine", [reason])
+        stored = await _record(tracker, "routine", [reason])
         if reason == "booking":
             lead = (
                 "Because of what you told me earlier, a member of staff needs to review it before anything is booked."
@@ -180,12 +191,12 @@ def normalise_phone(text: str) -> Optional[str]:
 class ValidateCallbackForm(FormValidationAction):
     """Validates the call-back details."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_callback_form"
 
     def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         name = clean_text(str(value or ""), max_len=80).strip()
         if name and NAME_PATTERN.match(name):
             return {"contact_name": name}
@@ -194,7 +205,7 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         phone = normalise_phone(str(value or ""))
         if phone:
             return {"contact_phone": phone}
@@ -203,7 +214,7 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_contact_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         when = clean_text(str(value or ""), max_len=100).strip()
         if when:
             return {"contact_time": when}
@@ -218,11 +229,11 @@ def _reset_contact() -> List[EventType]:
 class ActionSubmitCallback(Action):
     """Attaches the collected details to the patient's case."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_callback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         consent = bool(tracker.get_slot("contact_consent"))
         contact = Contact(
@@ -231,7 +242,7 @@ class ActionSubmitCallback(Action):
             preferred_time=tracker.get_slot("contact_time"),
             consent=consent,
         )
-        saved = services.escalations().attach_contact(tracker.sender_id, contact)
+        saved = await _attach_contact(tracker, contact)
         if not saved:
             _say(dispatcher, tracker, f"I couldn't save your details just now. {_phone_fallback()}")
         elif consent:
@@ -248,15 +259,13 @@ class ActionSubmitCallback(Action):
 class ActionCallbackDeclined(Action):
     """The patient declined or stopped the call-back: note it, collect nothing."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_callback_declined"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        services.escalations().attach_contact(
-            tracker.sender_id, Contact(name=None, phone=None, preferred_time=None, consent=False)
-        )
+        await _attach_contact(tracker, Contact(name=None, phone=None, preferred_time=None, consent=False))
         _say(
             dispatcher,
             tracker,
@@ -272,11 +281,11 @@ class _AskContactSlot(Action):
     question = ""
     buttons: tuple = ()
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         _say(dispatcher, tracker, self.question, buttons=self.buttons)
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from meso.clinic import Clinic, load_clinic
@@ -41,5 +42,6 @@ def escalations() -> ResilientEscalations:
     resilient = ResilientEscalations(
         EscalationStore.from_settings(config), Spool(config.data_dir / "spool")
     )
-    resilient.start_drainer()  # replays spooled cases once the database is back
+    # Replays spooled cases once the database is back.
+    resilient.start_drainer(float(os.environ.get("SPOOL_DRAIN_SECONDS", "30")))
     return resilient

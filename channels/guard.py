@@ -1,9 +1,10 @@
-"""Keeps patients answered when a backend fails, and says so on /healthz.
+"""Keeps patients answered when a backend fails, and says so on GET /healthz/.
 
-Rasa waits up to five minutes for a hung action server and answers nothing when
-the call fails; its tracker store silently falls back to memory. `install()`
-bounds the action call, answers with the clinic's phone number instead, and
-records both failures where the health endpoint and the logs show them.
+Not a chat channel: listed in credentials.yml so that Rasa loads it. It installs the
+action server guard (`channels.action_guard`) and the tracker store guard
+(`channels.tracker_guard`), checks the tracker store before the first turn, and serves
+the health report: 200 when every dependency is up and nothing waits in the escalation
+spool, 503 otherwise.
 """
 
 from __future__ import annotations
@@ -11,148 +12,115 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict
 
-import aiohttp
-from rasa.core.actions.action import RemoteAction, create_bot_utterance
 from rasa.core.channels.channel import InputChannel
-from rasa.core.tracker_store import FailSafeTrackerStore
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from meso.clinic import load_clinic
+from channels import action_guard, tracker_guard
+from channels.action_guard import outage_message
 from meso.escalations import EscalationStore
 from meso.settings import get_settings
 from meso.spool import Spool
 
+__all__ = ["HealthInput", "health_report", "install", "outage_message"]
+
 logger = logging.getLogger(__name__)
-
-DEFAULT_ACTION_TIMEOUT = 4.0
-RECENT_SECONDS = 60.0
-
-
-@dataclass
-class Incident:
-    """The latest failure of one dependency."""
-
-    count: int = 0
-    last_at: Optional[float] = None
-    last_error: str = ""
-
-    def record(self, error: BaseException) -> None:
-        self.count += 1
-        self.last_at = time.time()
-        self.last_error = type(error).__name__
-
-    def recent(self) -> bool:
-        return self.last_at is not None and time.time() - self.last_at < RECENT_SECONDS
-
-    def as_dict(self) -> Dict[str, Any]:
-        return {"failures": self.count, "last_failure_at": self.last_at, "last_error": self.last_error}
-
-
-ACTION_SERVER = Incident()
-TRACKER_STORE = Incident()
-
-
-def outage_message() -> str:
-    """What the patient reads when the assistant cannot run an action."""
-    clinic = load_clinic(get_settings().facts_dir / "clinic.yml")
-    return (
-        "Sorry, I can't answer that right now. "
-        f"{clinic.contact_sentence()} If this is an emergency, call 911."
-    )
-
-
-def _guarded_run(original: Any) -> Any:
-    timeout = float(os.environ.get("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT))
-
-    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
-        try:
-            return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), timeout)
-        except Exception as error:  # noqa: BLE001 - any failure gets the same honest reply
-            if type(error).__name__ == "ActionExecutionRejection":
-                raise
-            ACTION_SERVER.record(error)
-            logger.error("Action '%s' failed (%s); sent the outage reply.", self.name(), type(error).__name__)
-            message = {"text": outage_message()}
-            await output_channel.send_response(tracker.sender_id, message)
-            return [create_bot_utterance(message)]
-
-    run.__wrapped__ = original  # type: ignore[attr-defined]
-    return run
-
-
-def _tracker_store_error(self: FailSafeTrackerStore, error: Exception) -> None:
-    TRACKER_STORE.record(error)
-    logger.error("Tracker store failed (%s); this turn is kept in memory only.", type(error).__name__)
 
 
 def install() -> None:
-    """Installs both guards once per process."""
-    if not hasattr(RemoteAction.run, "__wrapped__"):
-        RemoteAction.run = _guarded_run(RemoteAction.run)  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_error = _tracker_store_error  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_retrieve_error = _tracker_store_error  # type: ignore[method-assign]
+    """Installs both guards (once per process)."""
+    action_guard.install()
+    tracker_guard.install()
 
 
-async def _action_server_up() -> bool:
-    url = os.environ.get("ACTION_SERVER_URL", "").rsplit("/webhook", 1)[0]
-    if not url:
-        return False
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
-            async with session.get(f"{url}/health") as reply:
-                return reply.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return False
+def restore_log_level() -> None:
+    """Puts the root logger back at LOG_LEVEL once the model is loaded.
+
+    Importing numpy.distutils (TensorFlow does, while the model loads) sets the root
+    logger to WARNING through setuptools' distutils shim, which silenced every INFO
+    line of this project in the Rasa process.
+    """
+    logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+
+
+@lru_cache(maxsize=4)
+def _escalation_store(url: str) -> EscalationStore:
+    return EscalationStore(url)
+
+
+@lru_cache(maxsize=4)
+def _spool(directory: Path) -> Spool:
+    return Spool(directory)
 
 
 def _escalations_state() -> Dict[str, Any]:
     settings = get_settings()
+    spool = _spool(settings.data_dir / "spool")
     return {
-        "database_up": EscalationStore(settings.escalation_url).ping(),
-        "spooled": Spool(settings.data_dir / "spool").pending(),
+        "database_up": _escalation_store(settings.escalation_url).ping(),
+        "spooled": spool.pending(),
+        "rejected": spool.rejected(),
     }
 
 
-async def health_report() -> Dict[str, Any]:
+async def health_report(app: Sanic) -> Dict[str, Any]:
     """The state of every dependency; `ok` is False while any is failing."""
-    actions_up = await _action_server_up()
-    escalations = await asyncio.get_running_loop().run_in_executor(None, _escalations_state)
-    report = {
-        "action_server": {"up": actions_up, **ACTION_SERVER.as_dict()},
-        "tracker_store": {"failing": TRACKER_STORE.recent(), **TRACKER_STORE.as_dict()},
+    loop = asyncio.get_running_loop()
+    actions_up, tracker_up, escalations = await asyncio.gather(
+        action_guard.action_server_up(),
+        loop.run_in_executor(None, tracker_guard.is_up, app),
+        loop.run_in_executor(None, _escalations_state),
+    )
+    report: Dict[str, Any] = {
+        "action_server": {
+            "up": actions_up,
+            "failing_fast": action_guard.BREAKER.is_open,
+            **action_guard.ACTION_SERVER.as_dict(),
+        },
+        "tracker_store": {
+            "up": tracker_up,
+            "skipping": tracker_guard.BREAKER.is_open,
+            **tracker_guard.TRACKER_STORE.as_dict(),
+        },
         "escalations": escalations,
     }
-    report["ok"] = (
+    report["ok"] = bool(
         actions_up
-        and not TRACKER_STORE.recent()
+        and tracker_up
         and escalations["database_up"]
         and escalations["spooled"] == 0
+        and escalations["rejected"] == 0
     )
     return report
 
 
 class HealthInput(InputChannel):
-    """Not a chat channel: installs the guards and serves GET /healthz."""
+    """Installs the guards, checks the tracker store at start, serves GET /healthz/."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "healthz"
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return "/healthz"
 
     def blueprint(self, on_new_message: Any) -> Blueprint:
         install()
         health = Blueprint("healthz", __name__)
+        wait = float(os.environ.get("TRACKER_STARTUP_WAIT_SECONDS", tracker_guard.DEFAULT_STARTUP_WAIT))
+
+        @health.listener("after_server_start")
+        def tracker_store_or_exit(app: Sanic, _loop: Any) -> None:
+            restore_log_level()
+            tracker_guard.check_at_start(app, wait)
 
         @health.route("/", methods=["GET"])
-        async def status(_: Request) -> response.HTTPResponse:
-            report = await health_report()
+        async def status(request: Request) -> response.HTTPResponse:
+            report = await health_report(request.app)
             return response.json(report, status=200 if report["ok"] else 503)
 
         return health

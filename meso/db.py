@@ -21,15 +21,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def make_engine(url: str) -> Engine:
-    """Creates a 2.0-style engine; SQLite gets WAL mode and a busy timeout."""
+    """Creates a 2.0-style engine; SQLite gets WAL mode and a busy timeout.
+
+    SQL errors never carry their parameters (patient messages, phone numbers) into logs.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, future=True, connect_args={"timeout": 5})
+        engine = sa.create_engine(url, future=True, connect_args={"timeout": 5}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, future=True, pool_pre_ping=True)
+    return sa.create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 def migrate(url: str) -> None:

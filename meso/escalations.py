@@ -379,11 +379,20 @@ class EscalationStore:
         raise AssertionError("unreachable")
 
     def ping(self) -> bool:
-        """True when the database answers and its schema is migrated."""
-        try:
-            return self.run_in_transaction(
-                lambda connection: connection.execute(sa.select(1)).scalar() == 1, attempts=1
+        """True when the database answers, its schema is migrated and it takes writes now.
+
+        The probe is an UPDATE that matches no row: it needs the write lock, so a SQLite
+        file locked by another process reads as down (a SELECT would still succeed).
+        """
+
+        def probe(connection: Connection) -> bool:
+            connection.execute(
+                escalations_table.update().where(sa.false()).values(status=escalations_table.c.status)
             )
+            return True
+
+        try:
+            return self.run_in_transaction(probe, attempts=1)
         except Exception:  # noqa: BLE001 - health reports, never raises
             return False
 

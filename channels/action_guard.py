@@ -1,0 +1,150 @@
+"""Bounds how long a turn waits for the action server, and answers honestly when it fails.
+
+Rasa as shipped waits up to five minutes for a hung action server and answers nothing
+when the call fails. Here a turn waits at most ACTION_TIMEOUT_SECONDS (counted from
+the moment Rasa starts on the patient's message, language understanding included:
+a cold first turn is slower); a failed turn gets one reply with the clinic's phone number
+(or says it is unknown) and then ends. After a timeout or a refused connection, calls
+fail fast until a quick probe finds the action server answering again. Domain
+responses such as the emergency instruction never need the action server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import OrderedDict
+from contextvars import ContextVar
+from typing import Any, List, Optional, Tuple
+
+import aiohttp
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import FollowupAction
+
+from meso.breaker import Breaker, Incident
+from meso.clinic import load_clinic
+from meso.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ACTION_TIMEOUT = 3.0
+MIN_ACTION_SECONDS = 0.5  # a call made late in the turn still gets this long
+PROBE_SECONDS = 0.5  # while the breaker is open: is the action server back?
+COOL_DOWN = 10.0
+TURNS_KEPT = 1024
+
+Turn = Tuple[str, Optional[float]]  # sender id, time of the patient's message
+
+ACTION_SERVER = Incident()
+BREAKER = Breaker(COOL_DOWN)
+_ANSWERED_TURNS: OrderedDict[Turn, None] = OrderedDict()
+# When the processor started on the current message (each turn runs in its own task).
+_TURN_STARTED: ContextVar[Optional[float]] = ContextVar("turn_started", default=None)
+
+
+def outage_message() -> str:
+    """What the patient reads when the assistant cannot run an action."""
+    clinic = load_clinic(get_settings().facts_dir / "clinic.yml")
+    return (
+        "Sorry, I can't answer that right now. "
+        f"{clinic.contact_sentence()} If this is an emergency, call 911."
+    )
+
+
+def remaining_budget(started: Optional[float], now: float, budget: float) -> float:
+    """Seconds an action call may take so the turn stays within `budget`."""
+    if started is None:
+        return budget
+    return max(MIN_ACTION_SECONDS, budget - max(0.0, now - started))
+
+
+def unreachable(error: BaseException) -> bool:
+    """A timeout or a refused/dropped connection (not an error the server answered with)."""
+    seen: Optional[BaseException] = error
+    while seen is not None:
+        if isinstance(seen, (asyncio.TimeoutError, aiohttp.ClientConnectionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def action_server_up(timeout: float = 1.0) -> bool:
+    """True when the action server's /health answers 200 within `timeout`."""
+    url = os.environ.get("ACTION_SERVER_URL", "").rsplit("/webhook", 1)[0]
+    if not url:
+        return False
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+            async with session.get(f"{url}/health") as reply:
+                return reply.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
+
+
+def _turn(tracker: Any) -> Turn:
+    return tracker.sender_id, getattr(tracker.latest_message, "timestamp", None)
+
+
+def _started(turn: Turn) -> Optional[float]:
+    """When the turn began: processor start, else the message's own timestamp (reminders)."""
+    started = _TURN_STARTED.get()
+    return turn[1] if started is None else started
+
+
+def _timed_handle_message(original: Any) -> Any:
+    async def handle_message(self: MessageProcessor, message: Any) -> Any:
+        _TURN_STARTED.set(time.time())
+        return await original(self, message)
+
+    handle_message.__wrapped__ = original  # type: ignore[attr-defined]
+    return handle_message
+
+
+def _outage_events(action: str, turn: Turn, reason: str) -> List[Any]:
+    """The outage reply, once per turn; then the turn ends (action_listen)."""
+    if turn in _ANSWERED_TURNS:
+        return [FollowupAction(ACTION_LISTEN_NAME)]
+    _ANSWERED_TURNS[turn] = None
+    while len(_ANSWERED_TURNS) > TURNS_KEPT:
+        _ANSWERED_TURNS.popitem(last=False)
+    logger.error("Action '%s' not run (%s); answered with the clinic's phone number.", action, reason)
+    return [create_bot_utterance({"text": outage_message()}), FollowupAction(ACTION_LISTEN_NAME)]
+
+
+def _guarded_run(original: Any) -> Any:
+    async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
+        turn = _turn(tracker)
+        if turn in _ANSWERED_TURNS:
+            return _outage_events(self.name(), turn, "turn already answered")
+        if not BREAKER.allow():
+            if not await action_server_up(PROBE_SECONDS):
+                return _outage_events(self.name(), turn, "action server unreachable")
+            BREAKER.succeeded()
+        budget = float(os.environ.get("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT))
+        timeout = remaining_budget(_started(turn), time.time(), budget)
+        try:
+            return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), timeout)
+        except ActionExecutionRejection:
+            raise
+        except Exception as error:  # noqa: BLE001 - any failure gets the same honest reply
+            ACTION_SERVER.record(error)
+            if unreachable(error):
+                BREAKER.failed()
+            return _outage_events(self.name(), turn, type(error).__name__)
+
+    run.__wrapped__ = original  # type: ignore[attr-defined]
+    return run
+
+
+def install() -> None:
+    """Wraps Rasa's RemoteAction.run (and times each turn) once per process."""
+    if not hasattr(RemoteAction.run, "__wrapped__"):
+        RemoteAction.run = _guarded_run(RemoteAction.run)  # type: ignore[method-assign]
+    if not hasattr(MessageProcessor.handle_message, "__wrapped__"):
+        MessageProcessor.handle_message = _timed_handle_message(  # type: ignore[method-assign]
+            MessageProcessor.handle_message
+        )

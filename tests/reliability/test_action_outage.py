@@ -1,0 +1,119 @@
+"""Action server down or hung: a reply with the clinic's phone within 5 s, 911 still works, /healthz shows it.
+
+Real Rasa and action servers on loopback; the outage is real: the action server is
+stopped, frozen with SIGSTOP, or replaced by a listener that accepts and never answers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from tests.reliability.outages import hung_listener
+from tests.reliability.support import (
+    CLINIC_PHONE,
+    OUTAGE,
+    REPLY_BUDGET_S,
+    health,
+    record,
+    running,
+    timed_say,
+    wait_healthy,
+)
+from tests.support.stack import Stack
+
+EMERGENCY = "my lips and tongue are swelling up"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running(tmp_path_factory.mktemp("action_outage")) as started:
+        yield started
+
+
+def assert_outage_reply(
+    seconds: float, replies: List[str], contact: str = CLINIC_PHONE, figure: str = ""
+) -> None:
+    """One clear reply naming how to reach the clinic, within the budget."""
+    if figure:
+        record(figure, seconds)
+    assert seconds < REPLY_BUDGET_S, f"reply took {seconds:.2f} s"
+    outages = [text for text in replies if text.startswith(OUTAGE)]
+    assert len(outages) == 1, replies
+    assert contact in outages[0] and "911" in outages[0]
+
+
+def assert_emergency_reply(seconds: float, replies: List[str], figure: str = "") -> None:
+    if figure:
+        record(figure, seconds)
+    assert seconds < REPLY_BUDGET_S, f"reply took {seconds:.2f} s"
+    assert replies and replies[0].startswith("Please call 911 now"), replies
+
+
+def assert_answers_again(stack: Stack, sender: str) -> None:
+    wait_healthy(stack)
+    _, replies = timed_say(stack, sender, "how much does it cost?")
+    assert replies and not any(text.startswith(OUTAGE) for text in replies), replies
+
+
+def test_action_server_down(stack: Stack) -> None:
+    _, asked = timed_say(stack, "down-form", "please call me back")
+    assert any("name" in text for text in asked), asked  # the call-back form is waiting
+    stack.stop("actions")
+    try:
+        assert_outage_reply(
+            *timed_say(stack, "down-faq", "how much does it cost?"), figure="actions_down.reply_s"
+        )
+        assert_outage_reply(
+            *timed_say(stack, "down-form", "Ana Lopez"), figure="actions_down.mid_form_reply_s"
+        )
+        assert_emergency_reply(*timed_say(stack, "down-911", EMERGENCY), figure="actions_down.emergency_s")
+        status, report = health(stack)
+        assert status == 503 and report["ok"] is False
+        assert report["action_server"]["up"] is False and report["action_server"]["failures"] >= 1
+    finally:
+        stack.start_actions()
+    assert_answers_again(stack, "down-after")
+
+
+def test_action_server_hung(stack: Stack) -> None:
+    process = stack.processes["actions"]
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        # Worst case first: a call-back request runs three custom actions in one turn.
+        assert_outage_reply(
+            *timed_say(stack, "hung-form", "please call me back"), figure="actions_hung.first_reply_s"
+        )
+        assert_outage_reply(
+            *timed_say(stack, "hung-faq", "how much does it cost?"), figure="actions_hung.next_reply_s"
+        )
+        assert_emergency_reply(*timed_say(stack, "hung-911", EMERGENCY), figure="actions_hung.emergency_s")
+        started = time.monotonic()
+        status, report = health(stack)
+        record("actions_hung.healthz_s", time.monotonic() - started)
+        assert time.monotonic() - started < 3
+        assert status == 503 and report["action_server"]["up"] is False
+        assert report["action_server"]["last_error"] == "TimeoutError"
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    assert_answers_again(stack, "hung-after")
+
+
+def test_listener_that_never_answers_and_no_phone_number_known(tmp_path: Path) -> None:
+    with hung_listener() as port:
+        overrides = {"ACTION_SERVER_URL": f"http://127.0.0.1:{port}/webhook", "CLINIC_PHONE": ""}
+        with running(tmp_path, overrides, actions=False) as stack:
+            unknown = "I don't have the phone number for San Fernando Medical Center"
+            assert_outage_reply(
+                *timed_say(stack, "mute-faq", "does it hurt?"), contact=unknown, figure="actions_mute.reply_s"
+            )
+            assert_emergency_reply(
+                *timed_say(stack, "mute-911", EMERGENCY), figure="actions_mute.emergency_s"
+            )
+            status, report = health(stack)
+            assert status == 503 and report["action_server"]["up"] is False
