@@ -39,7 +39,20 @@ class Bot:
 
 
 LIFECYCLE_SIGNALS = [
-    *(f"http.lifecycle.{name}" for name in ("begin", "read_head", "request", "handle", "read_body", "exception", "response", "send", "complete")),
+    *(
+        f"http.lifecycle.{name}"
+        for name in (
+            "begin",
+            "read_head",
+            "request",
+            "handle",
+            "read_body",
+            "exception",
+            "response",
+            "send",
+            "complete",
+        )
+    ),
     "http.routing.before",
     "http.routing.after",
 ]
@@ -81,7 +94,11 @@ def run(coroutine: Any) -> Any:
 
 
 def sms_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values = {"twilio_auth_token": "secret-token", "sms_public_url": PUBLIC_URL, "escalation_db_url": f"sqlite:///{tmp_path / 'e.db'}"}
+    values = {
+        "twilio_auth_token": "secret-token",
+        "sms_public_url": PUBLIC_URL,
+        "escalation_db_url": f"sqlite:///{tmp_path / 'e.db'}",
+    }
     return Settings(**{**values, **overrides})
 
 
@@ -91,7 +108,9 @@ def test_sms_without_a_token_refuses_everything(tmp_path: Path, caplog: pytest.L
         params = {"MessageSid": "SM" + "1" * 32, "From": "+18185550100", "Body": "hello"}
         # Even a request signed with some token is refused: there is nothing to check it against.
         signature = RequestValidator("anything").compute_signature(PUBLIC_URL, params)
-        reply = await client.post("/webhooks/sms/webhook", data=params, headers={"X-Twilio-Signature": signature})
+        reply = await client.post(
+            "/webhooks/sms/webhook", data=params, headers={"X-Twilio-Signature": signature}
+        )
         assert reply.status_code == 403
         assert bot.received == []
 
@@ -104,7 +123,9 @@ def test_sms_signed_request_reaches_the_bot_and_oversized_is_refused(tmp_path: P
         client, bot = await started(SmsInput(sms_settings(tmp_path)))
         params = {"MessageSid": "SM" + "2" * 32, "From": "+18185550100", "Body": "/greet"}
         signature = RequestValidator("secret-token").compute_signature(PUBLIC_URL, params)
-        reply = await client.post("/webhooks/sms/webhook", data=params, headers={"X-Twilio-Signature": signature})
+        reply = await client.post(
+            "/webhooks/sms/webhook", data=params, headers={"X-Twilio-Signature": signature}
+        )
         assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/xml")
         assert [m.text for m in bot.received] == ["greet"], "an unlisted command arrives as plain text"
         assert bot.received[0].input_channel == "sms" and bot.received[0].sender_id == "+18185550100"
@@ -119,7 +140,9 @@ def test_sms_signed_request_reaches_the_bot_and_oversized_is_refused(tmp_path: P
 
 def test_rest_outside_local_mode_needs_the_bearer_token() -> None:
     async def scenario() -> None:
-        client, bot = await started(RestInput(Settings(assistant_mode="production", rest_api_token="tok-123")))
+        client, bot = await started(
+            RestInput(Settings(assistant_mode="production", rest_api_token="tok-123"))
+        )
         body = {"sender": "a", "message": "hello"}
         assert (await client.post("/webhooks/rest/webhook", json=body)).status_code == 403
         wrong = {"Authorization": "Bearer tok-124"}
@@ -134,7 +157,11 @@ def test_rest_outside_local_mode_needs_the_bearer_token() -> None:
 def test_rest_outside_local_mode_without_a_token_is_off() -> None:
     async def scenario() -> None:
         client, bot = await started(RestInput(Settings(assistant_mode="production", rest_api_token="")))
-        reply = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hi"}, headers={"Authorization": "Bearer "})
+        reply = await client.post(
+            "/webhooks/rest/webhook",
+            json={"sender": "a", "message": "hi"},
+            headers={"Authorization": "Bearer "},
+        )
         assert reply.status_code == 403 and bot.received == []
 
     run(scenario())
@@ -143,13 +170,19 @@ def test_rest_outside_local_mode_without_a_token_is_off() -> None:
 def test_rest_local_mode_caps_the_body_and_pins_the_channel() -> None:
     async def scenario() -> None:
         client, bot = await started(RestInput(Settings(assistant_mode="local")))
-        big = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "x" * MAX_BODY_BYTES})
+        big = await client.post(
+            "/webhooks/rest/webhook", json={"sender": "a", "message": "x" * MAX_BODY_BYTES}
+        )
         assert big.status_code == 413
-        reply = await client.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hi", "input_channel": "sms"})
+        reply = await client.post(
+            "/webhooks/rest/webhook", json={"sender": "a", "message": "hi", "input_channel": "sms"}
+        )
         assert reply.status_code == 200
         assert bot.received[-1].input_channel == "rest"
         assert (await client.post("/webhooks/rest/webhook", content=b"not json")).status_code == 400
-        assert (await client.post("/webhooks/rest/webhook", json={"sender": ["x"], "message": "hi"})).status_code == 400
+        assert (
+            await client.post("/webhooks/rest/webhook", json={"sender": ["x"], "message": "hi"})
+        ).status_code == 400
 
     run(scenario())
 

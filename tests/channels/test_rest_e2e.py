@@ -12,18 +12,13 @@ import pytest
 from meso.answers import answer
 from meso.facts import default_facts_path, load_facts
 from meso.inbound import EMPTY_REPLY, TOO_LONG_REPLY
-from tests.support.stack import Stack, make_stack
+from tests.support.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = make_stack(tmp_path_factory.mktemp("rest_stack"), {"ASSISTANT_MODE": "local"})
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running_stack(tmp_path_factory.mktemp("rest_stack"), {"ASSISTANT_MODE": "local"}) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def post(stack: Stack, **kwargs: object) -> httpx.Response:
@@ -45,7 +40,9 @@ def user_events(stack: Stack, sender: str) -> List[dict]:
 
 def slot_events(stack: Stack, sender: str) -> List[dict]:
     with sqlite3.connect(stack.data_dir / "rasa.db") as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot'", (sender,)).fetchall()
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot'", (sender,)
+        ).fetchall()
     return [json.loads(row[0]) for row in rows]
 
 
@@ -55,12 +52,16 @@ def test_empty_gets_a_clear_reply(stack: Stack, message: object) -> None:
 
 
 def test_binary_gets_the_same_reply(stack: Stack) -> None:
-    assert texts(post(stack, json={"sender": "rest-bin", "message": "\x00\x01\x02\xff\xfe binary"})) == [EMPTY_REPLY]
+    assert texts(post(stack, json={"sender": "rest-bin", "message": "\x00\x01\x02\xff\xfe binary"})) == [
+        EMPTY_REPLY
+    ]
     assert texts(post(stack, json={"sender": "rest-bin", "message": 12345})) == [EMPTY_REPLY]
 
 
 def test_undecodable_body_is_a_clear_400(stack: Stack) -> None:
-    reply = post(stack, content=b'{"sender": "x", "message": "\xff\xfe"}', headers={"Content-Type": "application/json"})
+    reply = post(
+        stack, content=b'{"sender": "x", "message": "\xff\xfe"}', headers={"Content-Type": "application/json"}
+    )
     assert reply.status_code == 400 and "error" in reply.json()
 
 
@@ -76,7 +77,9 @@ def test_over_the_length_cap_asks_for_a_shorter_message(stack: Stack) -> None:
 
 
 def test_html_is_just_text(stack: Stack) -> None:
-    replies = texts(post(stack, json={"sender": "rest-html", "message": "<script>alert('x')</script><b>hi</b>"}))
+    replies = texts(
+        post(stack, json={"sender": "rest-html", "message": "<script>alert('x')</script><b>hi</b>"})
+    )
     assert replies and all("<script>" not in r for r in replies)
 
 

@@ -25,7 +25,7 @@ from meso.facts import load_facts
 from meso.settings import PROJECT_ROOT
 from meso.sms import MORE_SUFFIX, SMS_MAX_CHARS
 from meso.sms_state import SmsStateStore, Thread
-from tests.support.stack import Stack, make_stack
+from tests.support.stack import Stack, running_stack
 
 TOKEN = "test-twilio-auth-token"
 PUBLIC_URL = "https://assistant.clinic.example/webhooks/sms/webhook"
@@ -63,16 +63,11 @@ def facts_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, List[str
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, facts_copy: tuple[Path, List[str]]) -> Iterator[Stack]:
-    running = make_stack(
+    with running_stack(
         tmp_path_factory.mktemp("sms_stack"),
         {"TWILIO_AUTH_TOKEN": TOKEN, "SMS_PUBLIC_URL": PUBLIC_URL, "FACTS_DIR": str(facts_copy[0])},
-    )
-    try:
-        running.start_actions()
-        running.start_rasa()
+    ) as running:
         yield running
-    finally:
-        running.stop_all()
     assert not [text for text in SENT if PAYLOAD_TEXT.search(text)], "a button payload reached a phone"
 
 
@@ -183,7 +178,9 @@ def test_more_sends_the_next_page(stack: Stack) -> None:
     # (320 characters per fact, two facts per answer) do not give today: seed the pages
     # the channel stores after such a turn, and check the channel serves them.
     store = SmsStateStore(f"sqlite:///{stack.data_dir / 'escalations.db'}")
-    store.save_thread(phone, Thread(pending=[["Page two, first.", f"Page two, second. {MORE_SUFFIX}"], ["Page three."]]))
+    store.save_thread(
+        phone, Thread(pending=[["Page two, first.", f"Page two, second. {MORE_SUFFIX}"], ["Page three."]])
+    )
     assert text(stack, "MORE", phone) == ["Page two, first.", f"Page two, second. {MORE_SUFFIX}"]
     assert text(stack, "more", phone) == ["Page three."]
     after = text(stack, "more", phone)  # nothing pending: goes to the assistant as text

@@ -39,7 +39,9 @@ PAYLOAD_TEXT = re.compile(r"(^|\s)/[a-z_]+")
 
 
 def long_text(sentences_count: int) -> str:
-    return " ".join(f"Sentence {i} says something useful about recovery and bruising." for i in range(sentences_count))
+    return " ".join(
+        f"Sentence {i} says something useful about recovery and bruising." for i in range(sentences_count)
+    )
 
 
 # --- splitting ---------------------------------------------------------------------
@@ -187,7 +189,9 @@ def test_payload_only_messages_send_nothing_to_the_phone() -> None:
 # --- keywords -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "CANCEL", "end", "QUIT"])
+@pytest.mark.parametrize(
+    "body", ["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "CANCEL", "end", "QUIT"]
+)
 def test_stop_keywords(body: str) -> None:
     assert keyword(body) is Keyword.STOP
 
@@ -197,7 +201,9 @@ def test_stop_only_as_the_whole_message(body: str) -> None:
     assert keyword(body) is not Keyword.STOP
 
 
-@pytest.mark.parametrize(("body", "word"), [("help", Keyword.HELP), ("INFO", Keyword.HELP), ("More", Keyword.MORE)])
+@pytest.mark.parametrize(
+    ("body", "word"), [("help", Keyword.HELP), ("INFO", Keyword.HELP), ("More", Keyword.MORE)]
+)
 def test_other_keywords(body: str, word: Keyword) -> None:
     assert keyword(body) is word
 

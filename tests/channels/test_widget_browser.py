@@ -7,7 +7,6 @@ import asyncio
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Iterator, List
 
 import httpx
@@ -16,45 +15,23 @@ import socketio
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from meso.facts import default_facts_path, load_facts
-from tests.support.stack import Stack, make_stack
+from tests.support.browser import chromium
+from tests.support.stack import Stack, running_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 EVIL_ORIGIN = "http://evil.example"
 TIMEOUT_MS = 90_000  # generous: the test machine is shared
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = make_stack(tmp_path_factory.mktemp("widget_stack"))
-    running.env["ALLOWED_ORIGINS"] = f"http://127.0.0.1:{running.env['RASA_PORT']}"
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running_stack(tmp_path_factory.mktemp("widget_stack"), widget_page_origin=True) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when chromium exists
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def run_async(coroutine: Any) -> Any:
@@ -143,10 +120,14 @@ def test_widget_answers_renders_buttons_and_keeps_history(stack: Stack, browser:
     context.close()
 
     with sqlite3.connect(stack.data_dir / "rasa.db") as db:
-        channels = {row[0] for row in db.execute(
-            "SELECT DISTINCT json_extract(data, '$.input_channel') FROM events "
-            "WHERE sender_id = ? AND type_name = 'user'", (session_before,)
-        )}
+        channels = {
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT json_extract(data, '$.input_channel') FROM events "
+                "WHERE sender_id = ? AND type_name = 'user'",
+                (session_before,),
+            )
+        }
     assert channels == {"socketio"}
 
 
@@ -163,7 +144,9 @@ def test_unlisted_origin_socketio_client_cannot_connect(stack: Stack) -> None:
     async def scenario() -> None:
         client = socketio.AsyncClient(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
-            await client.connect(stack.rasa_url, headers={"Origin": EVIL_ORIGIN}, transports=["polling"], wait_timeout=10)
+            await client.connect(
+                stack.rasa_url, headers={"Origin": EVIL_ORIGIN}, transports=["polling"], wait_timeout=10
+            )
 
     run_async(scenario())
 
@@ -175,7 +158,10 @@ async def _session(stack: Stack, claimed: object) -> tuple[socketio.AsyncClient,
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda message: replies.put_nowait(message))
     await client.connect(
-        stack.rasa_url, headers={"Origin": stack.env["ALLOWED_ORIGINS"]}, transports=["polling"], wait_timeout=10
+        stack.rasa_url,
+        headers={"Origin": stack.env["ALLOWED_ORIGINS"]},
+        transports=["polling"],
+        wait_timeout=10,
     )
     await client.emit("session_request", {"session_id": claimed})
     return client, await asyncio.wait_for(confirmed, 10), replies
@@ -197,7 +183,9 @@ def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack)
             await client.disconnect()
 
         client, own, replies = await _session(stack, None)
-        await client.emit("user_uttered", {"message": "hello", "session_id": issued, "customData": {"language": "en"}})
+        await client.emit(
+            "user_uttered", {"message": "hello", "session_id": issued, "customData": {"language": "en"}}
+        )
         await asyncio.wait_for(replies.get(), 30)
         await client.disconnect()
         return issued, own
@@ -229,7 +217,9 @@ def test_widget_needs_inline_styles_and_nothing_else(stack: Stack, browser: obje
     def strict(route: object) -> None:
         reply = route.fetch()  # type: ignore[attr-defined]
         headers = dict(reply.headers)
-        headers["content-security-policy"] = headers["content-security-policy"].replace(" 'unsafe-inline'", "")
+        headers["content-security-policy"] = headers["content-security-policy"].replace(
+            " 'unsafe-inline'", ""
+        )
         route.fulfill(response=reply, headers=headers)  # type: ignore[attr-defined]
 
     page.route(re.compile(r".*/chat/$"), strict)

@@ -6,15 +6,10 @@ from typing import Iterator
 
 import pytest
 
-from tests.support.stack import Stack, make_stack
+from tests.support.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = make_stack(tmp_path_factory.mktemp("stack"))
-    try:
-        running.start_actions()
-        running.start_rasa()
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
-    finally:
-        running.stop_all()

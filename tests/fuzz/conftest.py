@@ -18,7 +18,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.support.stack import ROOT, Stack, make_stack
+from tests.support.stack import ROOT, Stack, running_stack
 from tests.support.staff_server import StaffServer, start_staff
 
 REST_TOKEN = "fuzz-rest-token-0123456789abcdef"
@@ -77,7 +77,11 @@ class FuzzRecord:
                     ),
                     "seconds_total": round(sum(t.seconds for t in self.targets.values()), 1),
                     "targets": {
-                        name: {"inputs": t.inputs, "seconds": round(t.seconds, 1), "statuses": dict(t.statuses)}
+                        name: {
+                            "inputs": t.inputs,
+                            "seconds": round(t.seconds, 1),
+                            "statuses": dict(t.statuses),
+                        }
                         for name, t in sorted(self.targets.items())
                     },
                     **self.extra,
@@ -99,7 +103,7 @@ def record() -> Iterator[FuzzRecord]:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = make_stack(
+    with running_stack(
         tmp_path_factory.mktemp("fuzz_stack"),
         {
             "ASSISTANT_MODE": "production",
@@ -110,14 +114,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "RATE_LIMIT_PER_SENDER": str(PER_SENDER),
             "LOG_LEVEL": "WARNING",
         },
-    )
-    running.env["ALLOWED_ORIGINS"] = f"http://127.0.0.1:{running.env['RASA_PORT']}"
-    try:
-        running.start_actions()
-        running.start_rasa()
+        widget_page_origin=True,
+    ) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="package")

@@ -15,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from meso.staff_users import StaffUserStore
-from tests.support.stack import Stack, make_stack
+from tests.support.stack import Stack, running_stack
 from tests.support.staff_server import StaffServer, start_staff
 
 REST_TOKEN = "hostile-rest-token-0123456789abcdef"
@@ -41,7 +41,7 @@ def client(ip: str) -> httpx.Client:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = make_stack(
+    with running_stack(
         tmp_path_factory.mktemp("hostile_stack"),
         {
             "ASSISTANT_MODE": "production",
@@ -53,14 +53,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "RATE_LIMIT_PER_IP": str(PER_IP),
             "RATE_LIMIT_SMS_PER_IP": str(SMS_PER_IP),
         },
-    )
-    running.env["ALLOWED_ORIGINS"] = f"http://127.0.0.1:{running.env['RASA_PORT']}"
-    try:
-        running.start_actions()
-        running.start_rasa()
+        widget_page_origin=True,
+    ) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="package")
@@ -71,7 +66,9 @@ def staff(stack: Stack) -> Iterator[StaffServer]:
         "STAFF_LOGIN_MAX_FAILURES_PER_IP": str(STAFF_MAX_FAILURES_PER_IP),
     }
     server = start_staff(stack.env, stack.data_dir / "staff.log", overrides)
-    users = StaffUserStore(stack.env["ESCALATION_DB_URL"], hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    users = StaffUserStore(
+        stack.env["ESCALATION_DB_URL"], hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     users.create("nurse", STAFF_PASSWORD, "staff")
     try:
         yield server

@@ -22,16 +22,8 @@ from meso.staff_users import StaffUserStore
 from staff.app import create_app
 from staff.seed import seed_demo, tracker_rows, write_tracker_rows
 from tests.staff.conftest import HOSTILE_MESSAGE, IMG, SCRIPT, make_settings
+from tests.support.browser import chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "staff-queue.png"
 PASSWORD = "browser-test-password"
 
@@ -69,85 +61,73 @@ def console(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
 
 
 def test_staff_workflow_in_chromium(console: tuple[str, Settings]) -> None:
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            "Chromium not found at /usr/bin/chromium: install Debian's package "
-            "(`apt-get install -y chromium`; .ci/run does). Never run `playwright install`.",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
     base, settings = console
     dialogs: List[str] = []
     errors: List[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1360, "height": 900})
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            # Only the console itself may be contacted: no network beyond loopback.
-            page.route(
-                "**/*",
-                lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
-            )
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        # Only the console itself may be contacted: no network beyond loopback.
+        page.route(
+            "**/*",
+            lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
+        )
 
-            # Signed out: the queue sends us to the sign-in form.
-            page.goto(f"{base}/")
-            assert page.url == f"{base}/login"
-            page.fill("#username", "nurse")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
+        # Signed out: the queue sends us to the sign-in form.
+        page.goto(f"{base}/")
+        assert page.url == f"{base}/login"
+        page.fill("#username", "nurse")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
 
-            # The queue: emergency first, labelled in text as well as colour.
-            rows = page.locator("table.queue tbody tr")
-            assert rows.count() == 6
-            first = rows.nth(0)
-            assert "urgency-emergency" in (first.get_attribute("class") or "")
-            assert first.locator(".badge").inner_text() == "EMERGENCY"
-            assert "URGENT" in rows.nth(1).inner_text()
-            assert "Jordan Sample" in rows.nth(1).inner_text()
-            assert page.locator(".count.urgency-emergency .count-value").inner_text() == "1"
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # The queue: emergency first, labelled in text as well as colour.
+        rows = page.locator("table.queue tbody tr")
+        assert rows.count() == 6
+        first = rows.nth(0)
+        assert "urgency-emergency" in (first.get_attribute("class") or "")
+        assert first.locator(".badge").inner_text() == "EMERGENCY"
+        assert "URGENT" in rows.nth(1).inner_text()
+        assert "Jordan Sample" in rows.nth(1).inner_text()
+        assert page.locator(".count.urgency-emergency .count-value").inner_text() == "1"
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-            # A hostile case arrives: its payloads must stay text.
-            hostile = _add_hostile_case(settings)
-            page.reload()
-            assert page.locator("table.queue tbody tr").count() == 7
-            assert SCRIPT in page.locator(f"tr[data-case='{hostile}'] .message").inner_text()
-            page.click(f"tr[data-case='{hostile}'] a.open-case")
-            page.wait_for_url(f"{base}/escalations/{hostile}")
-            trigger = page.locator(".turn-trigger .turn-text")
-            assert IMG in trigger.inner_text() and "\u202e" not in trigger.inner_text()
-            assert page.locator("img").count() == 0 and page.locator("script").count() == 0
+        # A hostile case arrives: its payloads must stay text.
+        hostile = _add_hostile_case(settings)
+        page.reload()
+        assert page.locator("table.queue tbody tr").count() == 7
+        assert SCRIPT in page.locator(f"tr[data-case='{hostile}'] .message").inner_text()
+        page.click(f"tr[data-case='{hostile}'] a.open-case")
+        page.wait_for_url(f"{base}/escalations/{hostile}")
+        trigger = page.locator(".turn-trigger .turn-text")
+        assert IMG in trigger.inner_text() and "\u202e" not in trigger.inner_text()
+        assert page.locator("img").count() == 0 and page.locator("script").count() == 0
 
-            # Open the urgent demo case, read its transcript, claim and resolve it.
-            page.goto(f"{base}/")
-            page.locator("table.queue tbody tr").nth(1).locator("a.open-case").click()
-            assert page.locator(".turn").count() == 4
-            assert "leaking" in page.locator(".turn-trigger .turn-text").inner_text()
-            assert page.locator(".turn-trigger .flag").inner_text() == "Flagged: opened this case"
-            page.click("#claim")
-            assert page.locator(".notice").inner_text() == "You claimed this case."
-            assert "claimed" in page.locator(".history").inner_text()
-            page.select_option("#outcome", "Called back, question answered")
-            page.fill("#comment", "advised warm compresses, review Thursday")
-            page.click("#resolve")
-            assert page.locator(".notice").inner_text() == "Case resolved."
-            assert page.locator(".status").inner_text() == "resolved"
-            assert page.locator("#resolve").count() == 0
+        # Open the urgent demo case, read its transcript, claim and resolve it.
+        page.goto(f"{base}/")
+        page.locator("table.queue tbody tr").nth(1).locator("a.open-case").click()
+        assert page.locator(".turn").count() == 4
+        assert "leaking" in page.locator(".turn-trigger .turn-text").inner_text()
+        assert page.locator(".turn-trigger .flag").inner_text() == "Flagged: opened this case"
+        page.click("#claim")
+        assert page.locator(".notice").inner_text() == "You claimed this case."
+        assert "claimed" in page.locator(".history").inner_text()
+        page.select_option("#outcome", "Called back, question answered")
+        page.fill("#comment", "advised warm compresses, review Thursday")
+        page.click("#resolve")
+        assert page.locator(".notice").inner_text() == "Case resolved."
+        assert page.locator(".status").inner_text() == "resolved"
+        assert page.locator("#resolve").count() == 0
 
-            # Sign out: the session is gone, the queue is closed again.
-            page.click(".signout button")
-            page.wait_for_url(f"{base}/login?m=signed_out")
-            assert "You are signed out." in page.content()
-            page.goto(f"{base}/")
-            assert page.url == f"{base}/login"
-        finally:
-            browser.close()
+        # Sign out: the session is gone, the queue is closed again.
+        page.click(".signout button")
+        page.wait_for_url(f"{base}/login?m=signed_out")
+        assert "You are signed out." in page.content()
+        page.goto(f"{base}/")
+        assert page.url == f"{base}/login"
     assert dialogs == [], f"a JavaScript dialog fired: {dialogs}"
     assert errors == [], f"page errors or CSP violations: {errors}"
     assert SCREENSHOT.stat().st_size > 10_000

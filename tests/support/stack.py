@@ -8,9 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import httpx
 
@@ -60,7 +61,9 @@ class Stack:
         self.actions_url = f"http://127.0.0.1:{port}"
         wait_until(f"{self.actions_url}/health", 60, self.processes["actions"])
 
-    def start_rasa(self, extra_args: Optional[List[str]] = None, name: str = "rasa", wait: bool = True) -> None:
+    def start_rasa(
+        self, extra_args: Optional[List[str]] = None, name: str = "rasa", wait: bool = True
+    ) -> None:
         """Starts a Rasa server with the trained model (and waits until it answers)."""
         port = int(self.env["RASA_PORT"])
         # The Procfile's launcher: RASA_MODEL, RASA_HOST and RASA_PORT come from env.
@@ -133,3 +136,22 @@ def make_stack(data_dir: Path, overrides: Optional[Dict[str, str]] = None) -> St
     env.pop("PYTEST_CURRENT_TEST", None)
     os.makedirs(data_dir, exist_ok=True)
     return Stack(data_dir=data_dir, env=env)
+
+
+@contextmanager
+def running_stack(
+    data_dir: Path, overrides: Optional[Dict[str, str]] = None, widget_page_origin: bool = False
+) -> Iterator[Stack]:
+    """An action server and a Rasa server on free loopback ports, stopped on exit.
+
+    `widget_page_origin` allows the Rasa server's own origin (its /chat/ page) for socket.io.
+    """
+    stack = make_stack(data_dir, overrides)
+    if widget_page_origin:
+        stack.env["ALLOWED_ORIGINS"] = f"http://127.0.0.1:{stack.env['RASA_PORT']}"
+    try:
+        stack.start_actions()
+        stack.start_rasa()
+        yield stack
+    finally:
+        stack.stop_all()
