@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Callable, Dict, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -44,3 +46,36 @@ def migrate(url: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+class EngineCache:
+    """One engine per database URL in this process, built on first use.
+
+    With `migrated`, the schema is brought up to date before the engine is first handed
+    out; a failed migration is tried again on the next call.
+    """
+
+    def __init__(self, build: Callable[[str], Engine] = make_engine, migrated: bool = False) -> None:
+        self._build = build
+        self._migrated = migrated
+        self._engines: Dict[str, Engine] = {}
+        self._done: Set[str] = set()
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> Engine:
+        with self._lock:
+            engine = self._engines.get(url)
+            if engine is None:
+                engine = self._engines[url] = self._build(url)
+            if self._migrated and url not in self._done:
+                migrate(url)
+                self._done.add(url)
+            return engine
+
+    def dispose(self) -> None:
+        """Closes every pooled connection (shutdown, tests); engines are rebuilt on demand."""
+        with self._lock:
+            engines = list(self._engines.values())
+            self._engines.clear()
+        for engine in engines:
+            engine.dispose()

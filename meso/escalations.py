@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from meso import alerts
-from meso.db import make_engine, metadata, migrate
+from meso.db import EngineCache, make_engine, metadata
 from meso.settings import Settings, get_settings
 from meso.text import clean_text
 
@@ -261,13 +260,6 @@ def _transient(exc: DBAPIError) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError)) or bool(exc.connection_invalidated)
 
 
-# One engine per URL in this process, shared by every store (health checks create a store
-# per request), and the URLs already migrated here.
-_ENGINES: Dict[str, Engine] = {}
-_MIGRATED: Set[str] = set()
-_LOCK = threading.Lock()
-
-
 def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -278,30 +270,20 @@ def _pg_connect_timeout(_dialect: Any, _record: Any, _cargs: Any, cparams: Dict[
     cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
 
 
-def _engine_for(url: str) -> Engine:
-    with _LOCK:
-        engine = _ENGINES.get(url)
-        if engine is None:
-            engine = make_engine(url)
-            # Errors must not carry SQL parameters (patient messages, phone numbers) into logs.
-            engine.hide_parameters = True
-            if engine.dialect.name == "sqlite":
-                # Runs after meso.db's pragmas: fail fast into the retry/spool path.
-                sa.event.listen(engine, "connect", _short_busy_timeout)
-            elif engine.dialect.name == "postgresql":
-                sa.event.listen(engine, "do_connect", _pg_connect_timeout)
-            _ENGINES[url] = engine
-        return engine
+def _build_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        # Runs after meso.db's pragmas: fail fast into the retry/spool path.
+        sa.event.listen(engine, "connect", _short_busy_timeout)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "do_connect", _pg_connect_timeout)
+    return engine
 
 
-def dispose_engines() -> None:
-    """Closes every pooled connection of this process (shutdown, tests)."""
-    with _LOCK:
-        engines = list(_ENGINES.values())
-        _ENGINES.clear()
-    for engine in engines:
-        engine.dispose()
-
+# One migrated engine per URL in this process, shared by every store (health checks
+# create a store per request).
+_ENGINES = EngineCache(_build_engine, migrated=True)
+dispose_engines = _ENGINES.dispose
 
 T = TypeVar("T")
 
@@ -343,13 +325,7 @@ class EscalationStore:
     @property
     def engine(self) -> Engine:
         """The engine, after migrating the schema on first use in this process."""
-        engine = _engine_for(self.url)
-        if self.url not in _MIGRATED:
-            with _LOCK:
-                if self.url not in _MIGRATED:
-                    migrate(self.url)
-                    _MIGRATED.add(self.url)
-        return engine
+        return _ENGINES.get(self.url)
 
     def run_in_transaction(self, operation: Callable[[Connection], T], attempts: int = RETRY_ATTEMPTS) -> T:
         """Runs `operation` in one transaction, retrying transient failures briefly.

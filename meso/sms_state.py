@@ -10,16 +10,15 @@ The schema lives in Alembic revision 0003; it is migrated on first use, never at
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Dict, List, Optional, Set
+from typing import Callable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from meso.db import make_engine, metadata, migrate
+from meso.db import EngineCache, metadata
 from meso.replies import Button
 from meso.sms import options_from_json, options_to_json
 
@@ -62,21 +61,9 @@ class Thread:
     options: List[Button] = field(default_factory=list)
 
 
-_ENGINES: Dict[str, Engine] = {}
-_MIGRATED: Set[str] = set()
-_LOCK = threading.Lock()
-
-
-def _engine(url: str) -> Engine:
-    with _LOCK:
-        if url not in _ENGINES:
-            engine = make_engine(url)
-            engine.hide_parameters = True  # phone numbers never reach error logs
-            _ENGINES[url] = engine
-        if url not in _MIGRATED:
-            migrate(url)
-            _MIGRATED.add(url)
-        return _ENGINES[url]
+# Phone numbers never reach error logs: meso.db engines hide SQL parameters.
+_ENGINES = EngineCache(migrated=True)
+_engine = _ENGINES.get
 
 
 class SmsStateStore:
@@ -135,7 +122,9 @@ class SmsStateStore:
         """Whether `phone` has opted out."""
         with self.engine.begin() as connection:
             return (
-                connection.execute(sa.select(opt_outs_table.c.phone).where(opt_outs_table.c.phone == phone)).first()
+                connection.execute(
+                    sa.select(opt_outs_table.c.phone).where(opt_outs_table.c.phone == phone)
+                ).first()
                 is not None
             )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+from meso.db import EngineCache
 
 logger = logging.getLogger(__name__)
 
@@ -102,34 +103,20 @@ def sqlite_path(url: str) -> Optional[Path]:
     return None if not path or path == ":memory:" else Path(path)
 
 
-_ENGINES: Dict[str, Engine] = {}
-_LOCK = threading.Lock()
-
-
-def _engine(url: str) -> Engine:
+def _build_engine(url: str) -> Engine:
     # Not meso.db.make_engine: the console must not switch Rasa's SQLite file to WAL
     # or create it when it is missing.
-    with _LOCK:
-        engine = _ENGINES.get(url)
-        if engine is None:
-            if url.startswith("sqlite"):
-                engine = sa.create_engine(url, future=True, connect_args={"timeout": 5})
-            else:
-                engine = sa.create_engine(
-                    url, future=True, pool_pre_ping=True, connect_args={"connect_timeout": 3}
-                )
-            engine.hide_parameters = True  # never log patient text or sender ids from SQL errors
-            _ENGINES[url] = engine
-        return engine
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, future=True, connect_args={"timeout": 5}, hide_parameters=True)
+    return sa.create_engine(
+        url, future=True, pool_pre_ping=True, connect_args={"connect_timeout": 3}, hide_parameters=True
+    )
 
 
-def dispose_engines() -> None:
-    """Closes every pooled tracker-store connection of this process (tests, shutdown)."""
-    with _LOCK:
-        engines = list(_ENGINES.values())
-        _ENGINES.clear()
-    for engine in engines:
-        engine.dispose()
+_ENGINES = EngineCache(_build_engine)
+_engine = _ENGINES.get
+# Closes every pooled tracker-store connection of this process (tests, shutdown).
+dispose_engines = _ENGINES.dispose
 
 
 def _missing_table(exc: DBAPIError) -> bool:

@@ -4,7 +4,7 @@ from alembic import context
 
 from meso.db import make_engine
 
-url = context.config.get_main_option("sqlalchemy.url")
+url = context.config.get_main_option("sqlalchemy.url") or ""
 engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(connection=connection, render_as_batch=url.startswith("sqlite"))
