@@ -23,9 +23,9 @@ def cases(stack: Stack, sender: str) -> List[Escalation]:
 @pytest.mark.parametrize(
     ("name", "phone", "time", "stored_phone"),
     [
-        ("Maria Lopez", "818 555 0123", "tomorrow morning", "+18185550123"),
-        ("my name is Ana", "(310) 555-0188", "after 5pm", "+13105550188"),
-        ("John", "+1 626 555 0144", "any time", "+16265550144"),
+        ("Maria Lopez", "818 555 0172", "thursday evening", "+18185550172"),
+        ("my name is Ana", "(310) 555-0101", "around 4pm", "+13105550101"),
+        ("John", "+1 626 555 0144", "whenever works", "+16265550144"),
     ],
 )
 def test_callback_form_collects_details_and_records_them(
