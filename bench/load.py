@@ -6,7 +6,7 @@ import asyncio
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence
 
 import httpx
 
@@ -20,16 +20,29 @@ class Tally:
 
     latencies: List[float] = field(default_factory=list)
     errors: int = 0
+    empty: int = 0
     turns: int = 0  # every turn sent, warm-up included (CPU per message divides by it)
+    seconds: float = 0.0  # measured time
+
+    def add(self, other: Tally) -> None:
+        """Adds another run's figures (interleaved runs are summed)."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.empty += other.empty
+        self.turns += other.turns
+        self.seconds += other.seconds
+
+    def summary(self) -> Summary:
+        return summarize(self.latencies, self.errors, self.seconds, self.empty)
 
 
-async def _turn(client: httpx.AsyncClient, url: str, sender: str, text: str) -> bool:
-    """One message; True when answered (HTTP 200 with at least one reply)."""
+async def _turn(client: httpx.AsyncClient, url: str, sender: str, text: str) -> Optional[bool]:
+    """One message: True answered, False answered with nothing, None failed (HTTP, timeout)."""
     try:
         reply = await client.post(url, json={"sender": sender, "message": text})
-        return reply.status_code == 200 and bool(reply.json())
+        return bool(reply.json()) if reply.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
-        return False
+        return None
 
 
 async def _user(
@@ -53,33 +66,33 @@ async def _user(
             ended = time.monotonic()
             tally.turns += 1
             if began >= start and ended <= stop:
-                if ok:
-                    tally.latencies.append(ended - began)
-                else:
+                if ok is None:
                     tally.errors += 1
+                    continue
+                # An empty answer is a turn the server did (it counts in throughput
+                # and latency), and is reported apart.
+                tally.latencies.append(ended - began)
+                tally.empty += not ok
 
 
 async def _run(
     urls: Sequence[str], stream: Iterator[Conversation], users: int, warmup: float, duration: float
-) -> Tuple[Summary, int]:
+) -> Tally:
     # A new connection per turn, as separate patients' browsers make: kept-alive
     # connections would all be accepted by whichever Sanic worker is first to
     # accept at the start, and stay with it while the other worker idles.
     limits = httpx.Limits(max_connections=users * len(urls), max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         start = time.monotonic() + warmup
-        tally = Tally()
+        tally = Tally(seconds=duration)
         await asyncio.gather(
             *(_user(client, urls, stream, (start, start + duration), tally) for _ in range(users))
         )
-    return summarize(tally.latencies, tally.errors, duration), tally.turns
+    return tally
 
 
 def run_load(
     webhooks: Sequence[str], stream: Iterator[Conversation], users: int, warmup: float, duration: float
-) -> Tuple[Summary, int]:
-    """Drives `users` concurrent conversations; measures `duration` s after `warmup` s.
-
-    Returns the summary of the measured window and the number of turns sent in all.
-    """
+) -> Tally:
+    """Drives `users` concurrent conversations; measures `duration` s after `warmup` s."""
     return asyncio.run(_run(webhooks, stream, users, warmup, duration))

@@ -25,8 +25,9 @@ stock bot's 16 in the same run, using about 100 ms of Rasa CPU per message.
 | no MemoizationPolicy (`config.yml`) | with no stories it learns nothing, yet featurised the whole conversation on every prediction | about 3 ms less per turn |
 | one HTTP session per worker for the action server (`serving/fixes.py`) | Rasa opens a session and a TCP connection for every action call | about 2 ms less per action call |
 | escalation writes off the action server's event loop (`actions/escalation.py`) | a committed escalation (fsync) blocked every other conversation's action calls | call-back turn under load: 1.5 s to 1.0 s |
-| skops imported before Rasa (`serving/preload.py`, `meso/rasa_server.py`, `make train`) | skops scans every loaded module for each numpy/scipy ufunc; after TensorFlow there are about 6,000 | cold start about 40 s to 12-16 s; training about 8 s less |
-| two Sanic workers with the Redis lock store | one Rasa process uses one core | throughput about x1.6 on 2 cores |
+| skops imported before Rasa (`serving/preload.py`, `meso/rasa_server.py`, `make train`) | skops scans every loaded module for each numpy/scipy ufunc; after TensorFlow there are about 6,000 | cold start about 40 s to 7-12 s; training about 8 s less |
+| heap frozen after the model loads (`gc.freeze`, `serving/fixes.py`) | a full garbage collection scanned the ~560,000 objects loaded at start: a 0.3 s pause for every turn in progress | no such pauses in the slowest turns |
+| two Sanic workers with the Redis lock store | one Rasa process uses one core | throughput about x1.5-1.8 on 2 cores, once connections reach both workers (see `docs/DEPLOYMENT.md`) |
 
 Not changed, for the NLU owners: the pipeline's `LogisticRegressionClassifier` builds
 its feature matrix one message at a time (9 s of a 60 s training and a large share of each parse), and its `max_iter: 300` fit takes 11 s of training.
@@ -53,7 +54,8 @@ def load_rows(result: Dict[str, Any]) -> List[List[str]]:
     for name, run in runs:
         rows.append(
             [name, _num(run.get("throughput")), _num(run.get("p50_ms")), _num(run.get("p95_ms")),
-             _num(run.get("p99_ms")), str(run.get("errors", "-")), str(run.get("messages", "-"))]
+             _num(run.get("p99_ms")), str(run.get("errors", "-")), str(run.get("empty", "-")),
+             str(run.get("messages", "-"))]
         )  # fmt: skip
     return rows
 
@@ -74,9 +76,9 @@ def cpu_rows(result: Dict[str, Any]) -> List[List[str]]:
 
 def console(result: Dict[str, Any]) -> str:
     """A short plain-text summary for the terminal."""
-    lines = [f"{'run':<40} {'msg/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4}"]
+    lines = [f"{'run':<44} {'msg/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} {'empty':>5}"]
     for row in load_rows(result):
-        lines.append(f"{row[0]:<40} {row[1]:>7} {row[2]:>7} {row[3]:>7} {row[4]:>7} {row[5]:>4}")
+        lines.append(f"{row[0]:<44} {row[1]:>7} {row[2]:>7} {row[3]:>7} {row[4]:>7} {row[5]:>4} {row[6]:>5}")
     cpu = result.get("cpu_ms_per_message") or {}
     if cpu:
         lines.append("")
@@ -96,13 +98,15 @@ def markdown(result: Dict[str, Any]) -> str:
         "",
         "Written by `make bench` (`python -m bench`, code in `bench/`); the raw figures are in",
         "`results/bench/latest.json`. Load: closed-loop asyncio client over the REST channel,",
-        f"{settings.get('concurrency', '-')} concurrent conversations for {settings.get('duration_s', '-')} s per run "
-        f"after {settings.get('warmup_s', '-')} s of warm-up, conversations of several turns drawn from",
+        f"{settings.get('concurrency', '-')} concurrent conversations, {settings.get('duration_s', '-')} s measured per stack "
+        f"in {settings.get('rounds', 1)} interleaved rounds (ours, stock, stock, ours, ...; each after a warm-up),",
+        "so that both meet the same background load; conversations of several turns drawn from",
         "`bench/mix.py` (topic questions, risk messages, chit-chat, the call-back form). The stock bot",
         "is `rasa init --no-prompt` made in a temporary folder and trained with the same Rasa, its",
-        "REST channel driven with the same conversations in the same run. An error is a turn",
-        "without a reply: an HTTP error, a timeout or an empty answer (the stock bot's errors are",
-        "empty answers: its policies predict `action_listen` for some messages outside its domain).",
+        "REST channel driven with the same conversations in the same run. An error is a failed turn",
+        "(HTTP error, timeout). An empty answer is a turn done with no reply: it counts in throughput",
+        "and latency (the stock bot gives some: its policies predict `action_listen` for messages",
+        "outside its mood-bot domain); for our stack it counts as an error against the target.",
         "",
         f"Machine: {machine.get('cpu', '-')}, {machine.get('cores', '-')} cores, "
         f"{_num(machine.get('ram_gb'))} GB RAM, {machine.get('os', '-')}; run on {result.get('date', '-')}, "
@@ -118,7 +122,9 @@ def markdown(result: Dict[str, Any]) -> str:
         [[c.name, c.target, c.measured, MARK[c.met]] for c in checks(result)],
     )
     out += ["", "## Load runs", ""]
-    out += _table(["run", "msg/s", "p50 ms", "p95 ms", "p99 ms", "errors", "messages"], load_rows(result))
+    out += _table(
+        ["run", "msg/s", "p50 ms", "p95 ms", "p99 ms", "errors", "empty answers", "turns"], load_rows(result)
+    )
     out += [
         "",
         "## CPU per message (ms)",

@@ -22,6 +22,7 @@ class Summary:
 
     messages: int
     errors: int
+    empty: int
     seconds: float
     throughput: float
     p50_ms: float
@@ -36,12 +37,17 @@ class Summary:
         }
 
 
-def summarize(latencies_s: Sequence[float], errors: int, seconds: float) -> Summary:
-    """Summary of successful message latencies (seconds) over a run of `seconds`."""
+def summarize(latencies_s: Sequence[float], errors: int, seconds: float, empty: int = 0) -> Summary:
+    """Summary of answered turns' latencies (seconds) over a run of `seconds`.
+
+    `errors`: turns that failed (HTTP error, timeout); `empty`: answered turns
+    among `latencies_s` whose answer was empty.
+    """
     ms = [value * 1000 for value in latencies_s]
     return Summary(
         messages=len(ms),
         errors=errors,
+        empty=empty,
         seconds=seconds,
         throughput=len(ms) / seconds if seconds > 0 else 0.0,
         p50_ms=percentile(ms, 50),
