@@ -234,6 +234,7 @@ class ResilientEscalations:
     def __init__(self, store: EscalationStore, spool: Spool) -> None:
         self.store = store
         self.spool = spool
+        self._drainer_stops: List[threading.Event] = []
 
     def record(
         self,
@@ -297,6 +298,7 @@ class ResilientEscalations:
             An event; set it to stop the thread.
         """
         stop = threading.Event()
+        self._drainer_stops.append(stop)
 
         def loop() -> None:
             while not stop.wait(interval):
@@ -304,6 +306,12 @@ class ResilientEscalations:
 
         threading.Thread(target=loop, name="escalation-spool-drainer", daemon=True).start()
         return stop
+
+    def stop_drainers(self) -> None:
+        """Stops every drainer thread this object started."""
+        for stop in self._drainer_stops:
+            stop.set()
+        self._drainer_stops.clear()
 
     def _backlog_remains(self) -> bool:
         """Drains any backlog; True when spooled writes are still waiting afterwards."""

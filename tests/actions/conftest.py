@@ -21,6 +21,8 @@ def isolated_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     for cached in (services.settings, services.facts_store, services.clinic, services.escalations):
         cached.cache_clear()
     yield
+    if services.escalations.cache_info().currsize:
+        services.escalations().stop_drainers()  # no thread outlives its test's database
     for cached in (services.settings, services.facts_store, services.clinic, services.escalations):
         cached.cache_clear()
 

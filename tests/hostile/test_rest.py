@@ -173,3 +173,13 @@ def test_per_ip_limit_counts_every_sender_of_an_address(stack: Stack, http: http
     assert limited.status_code == 429 and [m["text"] for m in limited.json()] == [LIMITED_REPLY]
     with client(new_ip()) as elsewhere:
         assert texts(post(elsewhere, stack, {"sender": "rest-ip-new", "message": "hello"}))
+
+
+def test_a_forged_forwarded_address_does_not_dodge_the_per_ip_limit(stack: Stack) -> None:
+    """With no trusted proxy configured (SANIC_PROXIES_COUNT unset), X-Forwarded-For is ignored."""
+    with client(new_ip()) as http:
+        for number in range(PER_IP):
+            forged = {**AUTH, "X-Forwarded-For": f"203.0.113.{number}"}
+            assert post(http, stack, {"sender": f"rest-xff-{number}", "message": ""}, forged).status_code == 200
+        forged = {**AUTH, "X-Forwarded-For": "203.0.113.200"}
+        assert post(http, stack, {"sender": "rest-xff-new", "message": "hello"}, forged).status_code == 429

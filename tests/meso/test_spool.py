@@ -227,6 +227,20 @@ def test_background_drainer_empties_the_spool_when_the_database_returns(
     assert escalations.pending() == 0 and len(store.list()) == 1
 
 
+
+def test_stop_drainers_ends_every_drainer_thread(sqlite_url: str, spool: Spool) -> None:
+    drainers = lambda: {t for t in threading.enumerate() if t.name == "escalation-spool-drainer"}  # noqa: E731
+    before = drainers()
+    escalations = ResilientEscalations(ready_store(sqlite_url), spool)
+    escalations.start_drainer(interval=0.05)
+    escalations.start_drainer(interval=0.05)
+    started = drainers() - before
+    assert len(started) == 2
+    escalations.stop_drainers()
+    for thread in started:
+        thread.join(timeout=5)
+    assert not any(thread.is_alive() for thread in started)
+
 def test_postgres_stopped_then_started_loses_and_duplicates_nothing(
     postgres: PostgresServer, spool: Spool
 ) -> None:
