@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -23,11 +23,11 @@ def latest_area(tracker: Tracker) -> Optional[str]:
 class ActionAnswer(Action):
     """Answers the topic(s) of the latest question, or says it doesn't know."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         book = services.facts()
         message = tracker.latest_message
@@ -52,11 +52,11 @@ class ActionAnswer(Action):
 class ActionOfferTopics(Action):
     """Offers the topics it can help with (capabilities, out of scope, unclear)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_topics"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         lead = {

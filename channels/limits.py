@@ -1,7 +1,8 @@
 """Rate limits and the request size cap of the Rasa server's channels (Sanic adapters).
 
-The limits themselves are `meso.rate_limit`; the reply to a refused message is
-`meso.limited`. Behind a reverse proxy, set Sanic's SANIC_PROXIES_COUNT (or
+The limits themselves are `meso.rate_limit` (one process) or
+`meso.shared_rate_limit` (Redis, several processes); the reply to a refused message
+is `meso.limited`. Behind a reverse proxy, set Sanic's SANIC_PROXIES_COUNT (or
 SANIC_REAL_IP_HEADER) so the client address is the patient's, not the proxy's.
 """
 
@@ -17,9 +18,10 @@ from sanic.request import Request
 
 from meso.kept import escalate_kept
 from meso.limited import LimitedReply, reply_for, screen_kept
-from meso.rate_limit import Decision, Limit, RateLimiter
+from meso.rate_limit import Decision, Limit, Limiter, RateLimiter
 from meso.risk import Screening
 from meso.settings import Settings
+from meso.shared_rate_limit import SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +33,17 @@ def client_ip(request: Optional[Request]) -> str:
     return request.remote_addr or request.ip or ""
 
 
-def chat_limiter(settings: Settings, per_ip: int) -> RateLimiter:
-    """Per-sender and per-IP limits over the configured window."""
+def chat_limiter(settings: Settings, per_ip: int, channel: str) -> Limiter:
+    """Per-sender and per-IP limits over the configured window.
+
+    Shared through Redis when the settings name one (several Rasa processes), else
+    counted in this process.
+    """
     window = settings.rate_limit_window_seconds
-    return RateLimiter({"sender": Limit(settings.rate_limit_per_sender, window), "ip": Limit(per_ip, window)})
+    limits = {"sender": Limit(settings.rate_limit_per_sender, window), "ip": Limit(per_ip, window)}
+    if settings.rate_limit_redis_url:
+        return SharedRateLimiter.from_url(limits, settings.rate_limit_redis_url, channel)
+    return RateLimiter(limits)
 
 
 def tag(value: str) -> str:

@@ -60,7 +60,7 @@ class RestInput(RasaRestInput):
 
     def __init__(self, settings: Optional[Settings] = None) -> None:
         self.settings = settings or get_settings()
-        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip)
+        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip, self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """GET / (health) and POST /webhook, as Rasa's REST channel; no streaming."""

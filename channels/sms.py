@@ -31,7 +31,7 @@ from twilio.request_validator import RequestValidator
 from channels.hygiene import is_button_payload, screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, escalate_kept_message, refused
 from meso.clinic import load_clinic
-from meso.rate_limit import RateLimiter
+from meso.rate_limit import Limiter
 from meso.settings import Settings, get_settings
 from meso.sms import (
     Keyword,
@@ -81,7 +81,7 @@ class SmsInput(InputChannel):
         self.settings = settings or get_settings()
         self.store = SmsStateStore(self.settings.escalation_url)
         self._validator = RequestValidator(self.settings.twilio_auth_token) if self._configured else None
-        self.limiter: RateLimiter = chat_limiter(self.settings, self.settings.rate_limit_sms_per_ip)
+        self.limiter: Limiter = chat_limiter(self.settings, self.settings.rate_limit_sms_per_ip, self.name())
 
     @property
     def _configured(self) -> bool:

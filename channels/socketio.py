@@ -81,7 +81,7 @@ class SocketIOInput(RasaSocketIOInput):
         super().__init__(*args, **kwargs)
         self.settings = settings or get_settings()
         self.signer = SessionSigner(self.settings.widget_session_secret or self.settings.staff_session_secret)
-        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip)
+        self.limiter = chat_limiter(self.settings, self.settings.rate_limit_per_ip, self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its blueprint (GET /webhooks/socketio/ is a health check)."""

@@ -73,7 +73,7 @@ class ClauseIntentClassifier(LogisticRegressionClassifier):
             return []
         probabilities = self.clf.predict_proba(features)
         clauses = []
-        for (start, end), row in zip(spans, probabilities):
+        for (start, end), row in zip(spans, probabilities, strict=True):
             best = int(np.argmax(row))
             clauses.append(
                 {"start": start, "end": end, "intent": str(self.clf.classes_[best]), "confidence": float(row[best])}

@@ -8,7 +8,7 @@ classifier saw) travels in the parse data under `risk`.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -45,11 +45,11 @@ class RiskScreen(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "RiskScreen":
+    ) -> RiskScreen:
         """Creates the component; the screen itself is built once per process."""
         return cls()
 

@@ -3,8 +3,8 @@
 Pure logic, no I/O. A channel calls `RateLimiter.hit` with the keys of one message
 (its sender, its client IP); the message is refused when any key has used up its
 window, and only accepted messages are counted, so a patient who waits gets through
-again. Counts live in this process: with several Sanic workers or replicas each keeps
-its own, so the effective limit is the configured one times the number of processes.
+again. Counts live in this process; `meso.shared_rate_limit` keeps them in Redis
+for several Sanic workers or replicas, behind the same `Limiter` contract.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Callable, Deque, Dict, Mapping, Optional
+from typing import Callable, Deque, Dict, Mapping, Optional, Protocol
 
 Clock = Callable[[], float]
 DEFAULT_MAX_KEYS = 50_000
@@ -38,6 +38,13 @@ class Decision:
     allowed: bool
     scope: Optional[str] = None
     retry_after: float = 0.0
+
+
+class Limiter(Protocol):
+    """What a channel needs of a rate limiter."""
+
+    def hit(self, **keys: Optional[str]) -> Decision:
+        """Counts one message with these keys (scope=key), unless a scope refuses it."""
 
 
 class SlidingWindow:

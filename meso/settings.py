@@ -37,6 +37,13 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def _lock_store_redis_url() -> str:
+    """redis:// URL of Rasa's Redis lock store (endpoints.yml), or "" when the lock store is not Redis."""
+    if _env("LOCK_STORE_TYPE").strip().lower() != "redis":
+        return ""
+    return f"redis://{_env('REDIS_HOST', '127.0.0.1')}:{_env('REDIS_PORT', '6379')}/{_env('REDIS_DB', '1')}"
+
+
 def _csv(value: str) -> Tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -94,6 +101,9 @@ class Settings:
     rate_limit_per_sender: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_SENDER", "20")))
     rate_limit_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_IP", "60")))
     rate_limit_sms_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_SMS_PER_IP", "600")))
+    # Where the limits are counted: RATE_LIMIT_REDIS_URL, else the lock store's Redis when
+    # LOCK_STORE_TYPE=redis (several processes), else "" (in this process).
+    rate_limit_redis_url: str = field(default_factory=lambda: _env("RATE_LIMIT_REDIS_URL") or _lock_store_redis_url())
     # Largest HTTP request body the Rasa server reads at all (the channels cap lower).
     max_request_bytes: int = field(default_factory=lambda: int(_env("MAX_REQUEST_BYTES", str(1024 * 1024))))
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import pytest
 
 from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.redis import RedisServer, start_redis
+
+Server = TypeVar("Server")
+
+
+def started(start: Callable[[], Server]) -> Server:
+    """A real server from `start`; the test fails (never skips) when it cannot start."""
+    try:
+        return start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -16,11 +27,18 @@ def postgres() -> Iterator[PostgresServer]:
     Tests get their own database with `postgres.new_database()`; outage tests may
     `stop()` it but must `start()` it again before they finish.
     """
-    try:
-        server = start_postgres()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    server = started(start_postgres)
     try:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[RedisServer]:
+    """A throwaway redis-server on a free loopback port."""
+    server = started(start_redis)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -22,6 +22,7 @@ from tests.support.redis import RedisServer
 from tests.support.stack import Stack, free_port, make_stack
 
 SENDER = "scale-replicas-1"
+PER_SENDER = 12  # above the turns of the alternating conversation
 
 
 def plain_url(sqlalchemy_url: str) -> str:
@@ -46,6 +47,9 @@ def replicas(
             "REDIS_PORT": str(redis.port),
             "REDIS_DB": "1",
             "SANIC_WORKERS": "1",
+            # Counted in Redis (LOCK_STORE_TYPE=redis), so shared by both replicas.
+            "RATE_LIMIT_WINDOW_SECONDS": "120",
+            "RATE_LIMIT_PER_SENDER": str(PER_SENDER),
         },
     )
     urls: List[str] = []
@@ -122,3 +126,16 @@ def test_one_conversation_alternating_between_replicas(replicas: Dict) -> None:
     escalations.dispose()
     assert len(cases) == 1, f"expected one call-back case, found {len(cases)}"
     assert tuple(cases[0]) == ("Maria Lopez", "+18185550147", True)
+
+
+def test_the_per_sender_limit_holds_across_replicas(replicas: Dict) -> None:
+    """Counted per process, two replicas would let a sender send twice the limit."""
+    urls = replicas["urls"]
+    sender = "scale-limited"
+
+    def status(url: str) -> int:
+        body = {"sender": sender, "message": ""}
+        return httpx.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60).status_code
+
+    assert [status(urls[number % 2]) for number in range(PER_SENDER)] == [200] * PER_SENDER
+    assert [status(url) for url in urls] == [429, 429], "the limit is shared by both replicas"
