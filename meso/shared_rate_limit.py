@@ -2,7 +2,7 @@
 
 The same contract as `meso.rate_limit.RateLimiter` (`hit(sender=..., ip=...)` ->
 `Decision`), with the sliding windows kept in Redis sorted sets and checked and
-counted in one Lua script, so N processes allow N times nothing. Times come from the
+counted in one Lua script, so every process shares one count. Times come from the
 Redis server's clock (one clock for all replicas). Keys are hashed: no phone number
 or address is stored in Redis.
 
@@ -62,7 +62,6 @@ class SharedRateLimiter:
         self.limits = {scope: limit for scope, limit in limits.items() if limit.enabled}
         self.local = RateLimiter(limits)
         self.breaker = Breaker(RETRY_AFTER_SECONDS)
-        self._client = client
         self._namespace = namespace
         self._script = client.register_script(_HIT)
 
