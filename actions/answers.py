@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import asyncio
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -11,17 +12,67 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.messaging import send
 from meso import answers
+from meso.content.respond import Answer, respond
 
-UNANSWERABLE_INTENTS = {"ask_not_covered"}
+# Questions already explained by a disclosure's reply are not answered again.
+EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})
 
 
-def latest_area(tracker: Tracker) -> Optional[str]:
-    """The body area named in the latest message, if any."""
-    return next(tracker.get_latest_entity_values("body_area"), None)
+async def _record_declined(tracker: Tracker, answer: Answer) -> None:
+    """Keeps each declined question for the staff's report (in a thread: the write
+    must not hold up other conversations)."""
+    store = services.unanswered()
+    channel = tracker.get_latest_input_channel() or "unknown"
+    for declined in answer.declined:
+        closest = declined.decision.closest
+        await asyncio.to_thread(
+            store.record,
+            conversation_id=tracker.sender_id,
+            channel=channel,
+            text=declined.text,
+            not_covered_id=declined.decision.key if declined.decision.outcome == "not_covered" else None,
+            closest=closest.entry.key if closest else None,
+            confidence=declined.decision.confidence,
+        )
+
+
+def _answer_events(tracker: Tracker, answer: Answer) -> List[EventType]:
+    given = list(tracker.get_slot("facts_given") or [])
+    events: List[EventType] = [SlotSet("callback_offered", answer.offers_callback)]
+    if answer.facts:
+        events.append(SlotSet("facts_given", (given + [f for f in answer.facts if f not in given])[-50:]))
+    if answer.last_topic:
+        events.append(SlotSet("last_topic", answer.last_topic))
+    return events
+
+
+async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Answers the latest message's questions; records what it declined."""
+    book = services.facts()
+    text = tracker.latest_message.get("text") or ""
+    answer = respond(text, book, services.answer_index(book), services.clinic())
+    send(dispatcher, tracker, answer.reply)
+    await _record_declined(tracker, answer)
+    return _answer_events(tracker, answer)
+
+
+async def answer_besides_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """After a disclosure's reply: the message's other questions, when it asked any
+    the facts answer (who-should-not-have-it facts were just explained)."""
+    book = services.facts()
+    text = tracker.latest_message.get("text") or ""
+    answer = respond(text, book, services.answer_index(book), services.clinic())
+    facts = [book.get(f) for f in answer.facts]
+    if not answer.facts or any(f is not None and f.topic in EXPLAINED_TOPICS for f in facts):
+        return []
+    if answer.declined:
+        return []
+    send(dispatcher, tracker, answer.reply)
+    return _answer_events(tracker, answer)[1:]
 
 
 class ActionAnswer(Action):
-    """Answers the topic(s) of the latest question, or says it doesn't know."""
+    """Answers each question of the latest message, or says plainly it doesn't know."""
 
     def name(self) -> str:
         return "action_answer"
@@ -29,24 +80,14 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        book = services.facts()
-        message = tracker.latest_message
-        intent = (message.get("intent") or {}).get("name")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "tell_more":
-            send(dispatcher, tracker, answers.more_about(book, tracker.get_slot("last_topic")))
-            return []
-        if intent in UNANSWERABLE_INTENTS:
-            send(dispatcher, tracker, answers.not_covered())
-            return [SlotSet("callback_offered", True)]
-        topics = answers.asked_topics(
-            intent, message.get("intent_ranking") or [], book, message.get("clauses") or []
-        )
-        if not topics:
-            send(dispatcher, tracker, answers.topic_menu(book, "I'm not sure which topic you mean. I can help with:"))
-            return []
-        reply = answers.answer(book, topics, latest_area(tracker), services.clinic())
-        send(dispatcher, tracker, reply)
-        return [SlotSet("last_topic", topics[-1]), SlotSet("callback_offered", False)]
+            book, given = services.facts(), list(tracker.get_slot("facts_given") or [])
+            topic = tracker.get_slot("last_topic")
+            send(dispatcher, tracker, answers.more_about(book, topic, given))
+            new = [fact.id for fact in answers.remaining_facts(book, topic, given)]
+            return [SlotSet("facts_given", given + new)] if new else []
+        return await answer_latest(dispatcher, tracker)
 
 
 class ActionOfferTopics(Action):

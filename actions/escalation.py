@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.answers import answer_besides_disclosure
 from actions.messaging import send
 from meso import answers
 from meso.escalations import Contact
@@ -110,9 +111,9 @@ class ActionHandleRisk(Action):
             if stored:
                 _say(dispatcher, tracker, "I've passed this to the clinic's staff, who will review your conversation.")
             return []
-        return self._explain_contraindication(dispatcher, tracker, reasons, stored)
+        return await self._explain_contraindication(dispatcher, tracker, reasons, stored)
 
-    def _explain_contraindication(
+    async def _explain_contraindication(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, reasons: List[str], stored: bool
     ) -> List[EventType]:
         book = services.facts()
@@ -138,11 +139,10 @@ class ActionHandleRisk(Action):
                 buttons=buttons,
             ),
         )
-        classified = (tracker.latest_message.get("risk") or {}).get("classified_intent")
-        topic = answers.topic_of(classified, book)
-        if topic and topic not in ("contraindications", "age_limit"):
-            send(dispatcher, tracker, answers.answer(book, [topic], clinic=services.clinic()))
-        return [SlotSet("contraindicated", True), SlotSet("callback_offered", stored)]
+        events: List[EventType] = [SlotSet("contraindicated", True), SlotSet("callback_offered", stored)]
+        if (tracker.latest_message.get("risk") or {}).get("classified_intent") == "ask_question":
+            events += await answer_besides_disclosure(dispatcher, tracker)
+        return events
 
 
 class ActionRequestContact(Action):

@@ -6,10 +6,12 @@ import os
 from functools import lru_cache
 
 from meso.clinic import Clinic, load_clinic
+from meso.content.index import AnswerIndex, IndexCache
 from meso.escalations import EscalationStore
 from meso.facts import FactBook, FactsStore
 from meso.settings import Settings, get_settings
 from meso.spool import ResilientEscalations, Spool
+from meso.unanswered import UnansweredStore
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +29,20 @@ def facts_store() -> FactsStore:
 def facts() -> FactBook:
     """The current facts book."""
     return facts_store().current()
+
+
+_INDEXES = IndexCache()
+
+
+def answer_index(book: FactBook) -> AnswerIndex:
+    """The answer index of `book`, rebuilt when the facts file changes."""
+    return _INDEXES.get(book)
+
+
+@lru_cache(maxsize=1)
+def unanswered() -> UnansweredStore:
+    """Where declined questions are kept for the staff's report."""
+    return UnansweredStore(settings().escalation_url)
 
 
 @lru_cache(maxsize=1)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from channels.limits import escalate_kept_message
-from meso.facts import default_facts_path
-from meso.inbound import Inbound, allowed_payloads, screen
+from meso.inbound import FIXED_PAYLOADS, Inbound, screen
 from meso.limited import emergency_instruction
 from meso.text import clean_text
 
 
 def screen_message(raw: object) -> Inbound:
-    """Screens `raw` with the button payloads of the current facts file allowed.
+    """Screens `raw`, with our buttons' command payloads allowed.
 
     Text refused for its length or as binary never reaches Rasa, so it is risk-screened
     here: an emergency gets the 911 instruction instead of the usual request.
     """
-    screened = screen(raw, allowed_payloads(default_facts_path()))
+    screened = screen(raw, FIXED_PAYLOADS)
     if screened.reason in ("too_long", "binary") and isinstance(raw, str):
         instruction = emergency_instruction(clean_text(raw))
         if instruction:
@@ -33,4 +32,4 @@ async def screen_inbound(channel: str, sender: str, raw: object) -> Inbound:
 
 def is_button_payload(text: str) -> bool:
     """Whether `text` is exactly one of our buttons' payloads."""
-    return text in allowed_payloads(default_facts_path())
+    return text in FIXED_PAYLOADS

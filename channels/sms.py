@@ -160,8 +160,10 @@ class SmsInput(InputChannel):
             return thread.pending[0], "more"
         option = pick_option(body, thread.options)
         if option is not None:
-            # The payload goes to Rasa, never to the phone; an unknown one goes as its title.
-            text = option.payload if is_button_payload(option.payload) else option.title
+            # The payload goes to Rasa, never to the phone: one of our commands, or a
+            # topic's plain question; an unknown command goes as its title.
+            plain = not option.payload.startswith("/")
+            text = option.payload if plain or is_button_payload(option.payload) else option.title
             return await self._ask_rasa(on_new_message, phone, text, sid), "option"
         screened = await screen_inbound(self.name(), phone, body)
         if not screened.accepted:

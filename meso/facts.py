@@ -54,9 +54,14 @@ SMS_LIMIT = 320
 # How often `FactsStore.current` looks at the file at most.
 CHECK_INTERVAL_SECONDS = 0.5
 
-TOP_LEVEL_KEYS = frozenset({"documents", "topics", "facts"})
+TOP_LEVEL_KEYS = frozenset({"documents", "topics", "facts", "not_covered", "clinic_details"})
 DOCUMENT_KEYS = frozenset({"title", "path"})
-FACT_REQUIRED_KEYS = ("id", "topic", "web", "sms", "source", "reviewed_by", "reviewed_on")
+FACT_REQUIRED_KEYS = ("id", "topic", "questions", "web", "sms", "source", "reviewed_by", "reviewed_on")
+NOT_COVERED_REQUIRED_KEYS = ("id", "subject", "questions")
+NOT_COVERED_KEYS = frozenset({*NOT_COVERED_REQUIRED_KEYS, "related"})
+# Clinic details a question can ask for; their values live in facts/clinic.yml.
+CLINIC_DETAILS = ("phone", "address", "hours", "website")
+MAX_QUESTION_CHARS = 300
 FACT_KEYS = frozenset({*FACT_REQUIRED_KEYS, "areas"})
 SOURCE_KEYS = frozenset({"document", "paragraph"})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -91,14 +96,32 @@ class Fact:
     reviewed_by: str
     reviewed_on: date
     areas: Tuple[str, ...] = ()
+    questions: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotCovered:
+    """A question patients ask that the facts do not answer, said plainly.
+
+    `subject` completes "I don't have information on ..."; `related` optionally names
+    a fact the reply may add, labelled as related, never as the answer.
+    """
+
+    id: str
+    subject: str
+    questions: Tuple[str, ...]
+    related: str | None = None
 
 
 @dataclass(frozen=True)
 class FactBook:
-    """A validated facts file: topic labels and facts, in file order."""
+    """A validated facts file: topic labels and facts, in file order, the questions
+    known not to be covered, and the questions that ask for a clinic detail."""
 
     topics: Mapping[str, str]
     facts: Tuple[Fact, ...]
+    not_covered: Tuple[NotCovered, ...] = ()
+    clinic_details: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
     _by_id: Dict[str, Fact] = field(init=False, repr=False, compare=False)
     _by_topic: Dict[str, Tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
 
@@ -223,6 +246,9 @@ class _Parser:
         documents = self.documents(data.get("documents"))
         topics = self.topics(data.get("topics"))
         facts = self.facts(data.get("facts"), documents, topics)
+        not_covered = self.not_covered_entries(data.get("not_covered"), {fact.id for fact in facts})
+        clinic_details = self.clinic_details(data.get("clinic_details"))
+        self.distinct_questions(facts, not_covered, clinic_details)
         # Coverage counts every entry naming a topic, valid or not, to avoid a second error.
         entries = data.get("facts") if isinstance(data.get("facts"), list) else []
         used = {entry.get("topic") for entry in entries or [] if isinstance(entry, dict)
@@ -232,7 +258,9 @@ class _Parser:
                 self.problem("", f"topic {topic!r} has no facts")
         if self.problems:
             raise FactsError(self.problems)
-        return FactBook(topics=topics, facts=tuple(facts))
+        return FactBook(
+            topics=topics, facts=tuple(facts), not_covered=tuple(not_covered), clinic_details=clinic_details
+        )
 
     def documents(self, raw: Any) -> Dict[str, str]:
         """Document key -> title."""
@@ -312,6 +340,7 @@ class _Parser:
         if len(sms) > SMS_LIMIT:
             self.problem(where, f"sms text is {len(sms)} characters, the limit is {SMS_LIMIT}")
         areas = self.areas(entry.get("areas", []), where)
+        questions = self.questions(entry.get("questions"), where) if "questions" in entry else ()
         source = self.source(entry.get("source"), where, documents) if "source" in entry else None
         reviewed_by = _text(entry.get("reviewed_by"))
         if entry.get("reviewed_by") is not None and not reviewed_by:
@@ -329,7 +358,95 @@ class _Parser:
             reviewed_by=reviewed_by,
             reviewed_on=reviewed_on,
             areas=areas,
+            questions=questions,
         )
+
+    def questions(self, raw: Any, where: str) -> Tuple[str, ...]:
+        """A non-empty list of distinct, non-empty questions of a sensible length."""
+        if not isinstance(raw, list) or not raw:
+            self.problem(where, "questions must be a non-empty list of the questions this answers")
+            return ()
+        questions: List[str] = []
+        for number, item in enumerate(raw, start=1):
+            text = _text(item)
+            if not text:
+                self.problem(where, f"question {number} is empty or not text")
+            elif len(text) > MAX_QUESTION_CHARS:
+                self.problem(where, f"question {number} is {len(text)} characters, the limit is {MAX_QUESTION_CHARS}")
+            elif text.lower() in (q.lower() for q in questions):
+                self.problem(where, f"question {number} repeats an earlier one")
+            else:
+                questions.append(text)
+        return tuple(questions)
+
+    def not_covered_entries(self, raw: Any, fact_ids: set) -> List[NotCovered]:
+        """The `not_covered:` list (optional)."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.problem("", "'not_covered' must be a list")
+            return []
+        entries: List[NotCovered] = []
+        seen: Dict[str, int] = {}
+        for number, entry in enumerate(raw, start=1):
+            entry_id = entry.get("id") if isinstance(entry, dict) else None
+            where = f"not_covered {entry_id!r} (entry {number}): " if entry_id else f"not_covered (entry {number}): "
+            if not isinstance(entry, dict):
+                self.problem(where, "must be a mapping")
+                continue
+            before = len(self.problems)
+            for key in _unknown(entry, NOT_COVERED_KEYS):
+                self.problem(where, f"unknown key {key!r} (allowed: {', '.join(sorted(NOT_COVERED_KEYS))})")
+            for key in NOT_COVERED_REQUIRED_KEYS:
+                if entry.get(key) is None:
+                    self.problem(where, f"missing {key}")
+            if entry_id is not None and not (isinstance(entry_id, str) and SLUG.match(entry_id)):
+                self.problem(where, "id must be a slug of lowercase letters, digits and hyphens")
+            elif isinstance(entry_id, str) and (entry_id in seen or entry_id in fact_ids):
+                self.problem(where, "duplicate id, already used by a fact or an earlier entry")
+            elif isinstance(entry_id, str):
+                seen[entry_id] = number
+            subject = _text(entry.get("subject"))
+            if entry.get("subject") is not None and not subject:
+                self.problem(where, "subject must say what is not covered")
+            related = entry.get("related")
+            if related is not None and related not in fact_ids:
+                self.problem(where, f"related fact {related!r} is not a fact id")
+            questions = self.questions(entry.get("questions"), where) if "questions" in entry else ()
+            if len(self.problems) == before:
+                entries.append(NotCovered(id=str(entry_id), subject=subject, questions=questions, related=related))
+        return entries
+
+    def clinic_details(self, raw: Any) -> Dict[str, Tuple[str, ...]]:
+        """The `clinic_details:` map (optional): detail -> questions asking for it."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem("", "'clinic_details' must map a clinic detail to its questions")
+            return {}
+        details: Dict[str, Tuple[str, ...]] = {}
+        for detail, questions in raw.items():
+            where = f"clinic_details {detail!r}: "
+            if detail not in CLINIC_DETAILS:
+                self.problem(where, f"unknown clinic detail (allowed: {', '.join(CLINIC_DETAILS)})")
+                continue
+            details[detail] = self.questions(questions, where)
+        return details
+
+    def distinct_questions(
+        self, facts: List[Fact], not_covered: List[NotCovered], clinic_details: Dict[str, Tuple[str, ...]]
+    ) -> None:
+        """A question listed under two entries would make the answer a coin toss."""
+        owners: Dict[str, str] = {}
+        listed = [(f"fact {fact.id!r}", fact.questions) for fact in facts]
+        listed += [(f"not_covered {entry.id!r}", entry.questions) for entry in not_covered]
+        listed += [(f"clinic_details {detail!r}", questions) for detail, questions in clinic_details.items()]
+        for owner, questions in listed:
+            for question in questions:
+                key = " ".join(question.lower().split()).rstrip("?!. ")
+                if key in owners and owners[key] != owner:
+                    self.problem(f"{owner}: ", f"question {question!r} is also listed under {owners[key]}")
+                owners.setdefault(key, owner)
 
     def areas(self, raw: Any, where: str) -> Tuple[str, ...]:
         if raw is None:

@@ -15,11 +15,8 @@ import json
 import logging
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Optional, Union
+from typing import Any, Dict, FrozenSet, Optional
 
-import yaml
 
 from meso.text import clean_text
 
@@ -30,7 +27,8 @@ MAX_METADATA_BYTES = 2048
 MAX_METADATA_DEPTH = 3
 # Above this share of control or replacement characters a message is taken as binary.
 BINARY_SHARE = 0.1
-# Payloads our buttons send besides the topic ones (meso.answers, domain.yml).
+# The payloads our buttons send as commands (meso.answers, domain.yml). Topic buttons
+# send a plain question instead ("How much does it cost?").
 FIXED_PAYLOADS = frozenset({"/affirm", "/deny", "/request_callback"})
 
 TOO_LONG_REPLY = (
@@ -55,32 +53,6 @@ class Inbound:
     def accepted(self) -> bool:
         """Whether the message goes on to Rasa."""
         return self.text is not None
-
-
-def button_payloads(topics: Iterable[str]) -> FrozenSet[str]:
-    """The payloads our buttons send: the fixed ones and "/ask_<topic>" per topic."""
-    return FIXED_PAYLOADS | frozenset(f"/ask_{topic}" for topic in topics)
-
-
-@lru_cache(maxsize=8)
-def _topics_of(path: str, mtime_ns: int) -> FrozenSet[str]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    topics = raw.get("topics") if isinstance(raw, dict) else None
-    return frozenset(str(key) for key in topics) if isinstance(topics, dict) else frozenset()
-
-
-def allowed_payloads(facts_path: Union[str, Path]) -> FrozenSet[str]:
-    """The button payloads for the topics of the facts file (re-read when it changes).
-
-    An unreadable facts file leaves only the fixed payloads: topic buttons then arrive
-    as plain text ("ask_cost"), which is safe.
-    """
-    path = Path(facts_path)
-    try:
-        return button_payloads(_topics_of(str(path), path.stat().st_mtime_ns))
-    except (OSError, yaml.YAMLError) as exc:
-        logger.warning("Cannot read the topics of the facts file (%s).", type(exc).__name__)
-        return FIXED_PAYLOADS
 
 
 def _looks_binary(text: str) -> bool:

@@ -10,6 +10,7 @@ from meso.audit import AuditLog
 from meso.escalations import EscalationStore, utcnow
 from meso.settings import Settings
 from meso.transcripts import TranscriptStore
+from meso.unanswered import UnansweredStore
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class PurgeResult:
     cutoff: datetime
     conversations: int
     escalations: int
+    unanswered: int = 0
 
 
 def purge(
@@ -26,6 +28,7 @@ def purge(
 ) -> PurgeResult:
     """Deletes tracker-store conversations and escalations inactive for `days`, and audits it.
 
+    Declined questions kept for the staff's report go with the same cutoff.
     A conversation goes when its last event is older than the cutoff (all its events);
     a case goes when it was last updated before the cutoff (with its history and alerts).
     The audit log is kept: it names cases by number and holds no patient text.
@@ -40,9 +43,13 @@ def purge(
     escalations = EscalationStore(settings.escalation_url, alert_channels=(), clock=clock).delete_older_than(
         cutoff
     )
+    unanswered = UnansweredStore(settings.escalation_url).delete_older_than(cutoff)
     AuditLog(settings.escalation_url, clock=clock).record(
         actor,
         "retention.purge",
-        detail=f"days={days} cutoff={cutoff.isoformat()} conversations={conversations} escalations={escalations}",
+        detail=(
+            f"days={days} cutoff={cutoff.isoformat()} conversations={conversations} "
+            f"escalations={escalations} unanswered={unanswered}"
+        ),
     )
-    return PurgeResult(cutoff, conversations, escalations)
+    return PurgeResult(cutoff, conversations, escalations, unanswered)

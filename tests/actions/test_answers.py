@@ -1,4 +1,5 @@
-"""action_answer and action_offer_topics with a real Tracker and dispatcher."""
+"""action_answer and action_offer_topics with a real Tracker, dispatcher, facts file
+and SQLite store: each question gets the fact that answers it, or a plain decline."""
 
 from __future__ import annotations
 
@@ -19,69 +20,99 @@ def run(action: Any, tracker: Any) -> tuple[List[Dict[str, Any]], list]:
     return dispatcher.messages, events
 
 
-def test_answers_each_topic_from_the_facts(make_tracker: MakeTracker) -> None:
+def fact_web(fact_id: str) -> str:
+    fact = services.facts().get(fact_id)
+    assert fact is not None, fact_id
+    return fact.web
+
+
+def test_every_listed_question_gets_its_own_fact(make_tracker: MakeTracker) -> None:
     book = services.facts()
-    for topic in book.topics:
-        messages, events = run(ActionAnswer(), make_tracker("q", f"ask_{topic}"))
-        first = book.for_topic(topic)[0]
-        assert first.web in messages[0]["text"], topic
+    for fact in book.facts:
+        question = fact.questions[0]
+        messages, events = run(ActionAnswer(), make_tracker(question, "ask_question"))
+        assert fact.web in messages[0]["text"], (fact.id, question)
         assert "Source:" in messages[0]["text"]
-        assert SlotSet("last_topic", topic) in events
+        assert SlotSet("last_topic", fact.topic) in events
+
+
+def test_the_specific_fact_asked_for_is_given(make_tracker: MakeTracker) -> None:
+    messages, _ = run(ActionAnswer(), make_tracker("will i bruise", "ask_question"))
+    assert fact_web("recovery-bruising") in messages[0]["text"]
+    assert fact_web("recovery-next-day") not in messages[0]["text"]
 
 
 def test_sms_gets_the_short_text_without_sources(make_tracker: MakeTracker) -> None:
-    first = services.facts().for_topic("cost")[0]
-    messages, _ = run(ActionAnswer(), make_tracker("cost?", "ask_cost", channel="sms"))
-    assert messages[0]["text"].startswith(first.sms)
+    fact = services.facts().get("cost-per-session")
+    messages, _ = run(ActionAnswer(), make_tracker("how much does it cost?", "ask_question", channel="sms"))
+    assert fact is not None and messages[0]["text"].startswith(fact.sms)
     assert "Source:" not in messages[0]["text"]
 
 
-def test_second_topic_in_ranking_is_answered_too(make_tracker: MakeTracker) -> None:
-    book = services.facts()
-    ranking = [{"name": "ask_session_length", "confidence": 0.5}, {"name": "ask_pain", "confidence": 0.35}]
-    messages, _ = run(ActionAnswer(), make_tracker("how long and does it hurt", "ask_session_length", ranking=ranking))
-    assert book.for_topic("session_length")[0].web in messages[0]["text"]
-    assert book.for_topic("pain")[0].web in messages[0]["text"]
+def test_two_questions_get_two_answers_in_order(make_tracker: MakeTracker) -> None:
+    messages, _ = run(ActionAnswer(), make_tracker("How long does a session take and does it hurt?", "ask_question"))
+    text = messages[0]["text"]
+    assert fact_web("session-minutes") in text and fact_web("pain-afterwards") in text
+    assert text.index(fact_web("session-minutes")) < text.index(fact_web("pain-afterwards"))
 
 
-def test_weak_second_topic_is_ignored(make_tracker: MakeTracker) -> None:
-    book = services.facts()
-    ranking = [{"name": "ask_cost", "confidence": 0.9}, {"name": "ask_pain", "confidence": 0.05}]
-    messages, _ = run(ActionAnswer(), make_tracker("cost", "ask_cost", ranking=ranking))
-    assert book.for_topic("pain")[0].web not in messages[0]["text"]
-
-
-def test_body_area_entity_narrows_the_answer(make_tracker: MakeTracker) -> None:
-    chin = services.facts().for_topic("areas", "chin")[0]
-    entities = [{"entity": "body_area", "value": "chin", "start": 0, "end": 4}]
-    messages, _ = run(ActionAnswer(), make_tracker("chin?", "ask_areas", entities=entities))
-    assert chin.web in messages[0]["text"]
-
-
-def test_not_covered_never_invents(make_tracker: MakeTracker) -> None:
-    messages, events = run(ActionAnswer(), make_tracker("does insurance pay", "ask_not_covered"))
-    assert messages[0]["text"].startswith("I don't have that information")
+def test_known_unknown_is_declined_by_name_and_recorded(make_tracker: MakeTracker) -> None:
+    messages, events = run(ActionAnswer(), make_tracker("When will I notice a difference?", "ask_question"))
+    text = messages[0]["text"]
+    assert text.startswith("I don't have information on when results show.")
+    assert fact_web("recovery-next-day") not in text  # never a neighbouring fact as the answer
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_callback", "/deny"]
     assert SlotSet("callback_offered", True) in events
+    [row] = services.unanswered().recent()
+    assert (row.conversation_id, row.channel, row.not_covered_id) == ("patient-1", "rest", "results-timeline")
+    assert row.text == "When will I notice a difference?"
 
 
-def test_tell_more_continues_the_last_topic(make_tracker: MakeTracker) -> None:
-    book = services.facts()
-    topic = max(book.topics, key=lambda t: len(book.for_topic(t)))
-    messages, _ = run(ActionAnswer(), make_tracker("more", "tell_more", slots={"last_topic": topic}))
-    assert book.for_topic(topic)[2].web in messages[0]["text"]
+def test_related_fact_is_labelled_as_related(make_tracker: MakeTracker) -> None:
+    messages, _ = run(ActionAnswer(), make_tracker("how many sessions will I need?", "ask_question"))
+    text = messages[0]["text"]
+    assert text.startswith("I don't have information on how many sessions a patient needs.")
+    assert f"What I can tell you about number of sessions: {fact_web('sessions-several-areas')}" in text
 
 
-def test_clinic_answer_does_not_invent_a_phone_number(make_tracker: MakeTracker, monkeypatch: Any) -> None:
+def test_unrelated_question_is_declined_plainly(make_tracker: MakeTracker) -> None:
+    messages, events = run(ActionAnswer(), make_tracker("what colour is the waiting room carpet", "ask_question"))
+    text = messages[0]["text"]
+    assert text.startswith("I don't have information on that")
+    assert "Source:" not in text
+    assert SlotSet("callback_offered", True) in events
+    assert len(services.unanswered().recent()) == 1
+
+
+def test_answered_question_is_not_recorded(make_tracker: MakeTracker) -> None:
+    run(ActionAnswer(), make_tracker("how big are the needles", "ask_question"))
+    assert services.unanswered().recent() == []
+
+
+def test_tell_more_gives_the_facts_not_given_yet(make_tracker: MakeTracker) -> None:
+    slots = {"last_topic": "recovery", "facts_given": ["recovery-bruising"]}
+    messages, events = run(ActionAnswer(), make_tracker("more", "tell_more", slots=slots))
+    text = messages[0]["text"]
+    assert fact_web("recovery-next-day") in text and fact_web("recovery-bruising") not in text
+    assert SlotSet("facts_given", ["recovery-bruising", "recovery-next-day", "recovery-24-hours"]) in events
+
+
+def test_clinic_phone_is_never_invented(make_tracker: MakeTracker, monkeypatch: Any) -> None:
     monkeypatch.delenv("CLINIC_PHONE")
     services.clinic.cache_clear()
-    messages, _ = run(ActionAnswer(), make_tracker("phone number?", "ask_clinic"))
+    messages, _ = run(ActionAnswer(), make_tracker("what's your phone number?", "ask_question"))
     assert "555" not in messages[0]["text"]
-    assert "don't have" in messages[0]["text"]
+    assert "don't have the clinic's phone number" in messages[0]["text"]
 
 
-def test_topics_menu_buttons_ask_real_topics(make_tracker: MakeTracker) -> None:
+def test_clinic_phone_is_given_when_configured(make_tracker: MakeTracker) -> None:
+    messages, _ = run(ActionAnswer(), make_tracker("what's your phone number?", "ask_question"))
+    assert "(818) 555-0100" in messages[0]["text"]
+
+
+def test_topics_menu_buttons_ask_questions_the_facts_answer(make_tracker: MakeTracker) -> None:
     book = services.facts()
+    listed = {question for fact in book.facts for question in fact.questions}
     messages, _ = run(ActionOfferTopics(), make_tracker("??", "nlu_fallback"))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads and all(p[len("/ask_"):] in book.topics for p in payloads)
+    assert payloads and all(p in listed for p in payloads)

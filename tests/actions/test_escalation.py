@@ -32,7 +32,7 @@ def said(messages: List[Dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 
 
-def risk(reasons: List[str], urgency: str, classified: str = "ask_cost") -> Dict[str, Any]:
+def risk(reasons: List[str], urgency: str, classified: str = "ask_question") -> Dict[str, Any]:
     return {"reasons": reasons, "urgency": urgency, "crisis": False, "findings": [], "classified_intent": classified}
 
 

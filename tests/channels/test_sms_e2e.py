@@ -3,7 +3,7 @@
 Requests are signed with twilio's RequestValidator for SMS_PUBLIC_URL, as Twilio does.
 The stack reads a copy of the facts folder in which the first two "procedure" facts
 have longer SMS texts (still within the 320-character limit of a fact), so that the
-answer to the "/ask_procedure" button needs more than one SMS.
+answer to LONG_QUESTION (one question for each of them) needs more than one SMS.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ PAYLOAD_TEXT = re.compile(r"(^|\s)/[a-z_]+")
 _SIDS = itertools.count(1)
 _PHONES = itertools.count(100)
 SENT: List[str] = []  # every SMS any test received, checked for payload text at the end
+BOOK = load_facts(PROJECT_ROOT / "facts" / "facts.yml")
+LONG_QUESTION = " ".join(fact.questions[0] for fact in BOOK.for_topic("procedure")[:2])
 
 
 def long_procedure_facts(facts_dir: Path) -> List[str]:
@@ -165,7 +167,7 @@ def test_unsigned_or_badly_signed_is_refused_and_not_stored(stack: Stack, forger
 
 def test_long_answer_is_split_at_sentences(stack: Stack, facts_copy: tuple[Path, List[str]]) -> None:
     expected = " ".join(facts_copy[1])
-    replies = text(stack, "/ask_procedure", new_phone())
+    replies = text(stack, LONG_QUESTION, new_phone())
     assert len(replies) >= 2
     assert all(len(m) <= SMS_MAX_CHARS for m in replies)
     assert all(m.rstrip().endswith((".", "!", "?")) for m in replies), replies
@@ -242,7 +244,7 @@ def test_emergency_has_911_in_the_first_message(stack: Stack) -> None:
 
 def test_emergency_after_a_long_answer_still_leads(stack: Stack) -> None:
     phone = new_phone()
-    text(stack, "/ask_procedure", phone)
+    text(stack, LONG_QUESTION, phone)
     replies = text(stack, "my throat is swelling and I can't breathe", phone)
     assert "911" in replies[0]
 

@@ -118,9 +118,10 @@ def test_only_our_exact_button_payloads_act_as_commands(
 
 
 def test_our_button_payload_is_a_command(stack: Stack, http: httpx.Client) -> None:
-    assert texts(post(http, stack, {"sender": "rest-button", "message": "/ask_cost"}))
+    assert texts(post(http, stack, {"sender": "rest-button", "message": "/request_callback"}))
     event = user_events(stack, "rest-button")[-1]
-    assert event["text"] == "/ask_cost" and event["parse_data"]["intent"]["name"] == "ask_cost"
+    assert event["text"] == "/request_callback"
+    assert event["parse_data"]["intent"]["name"] == "request_callback"
 
 
 def test_controls_and_bidi_never_reach_storage_or_staff(

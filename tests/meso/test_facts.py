@@ -36,6 +36,7 @@ MINIMAL: Dict[str, Any] = {
         {
             "id": "cost-depends",
             "topic": "cost",
+            "questions": ["What does the cost depend on?", "Why does the price vary?"],
             "web": "The cost depends on several things.",
             "sms": "Cost depends on several things.",
             "source": {"document": "article", "paragraph": 10},
@@ -45,6 +46,7 @@ MINIMAL: Dict[str, Any] = {
         {
             "id": "areas-general",
             "topic": "areas",
+            "questions": ["What areas can be treated?"],
             "web": "Many places can be treated.",
             "sms": "Many places can be treated.",
             "source": {"document": "article", "paragraph": 3},
@@ -54,6 +56,7 @@ MINIMAL: Dict[str, Any] = {
         {
             "id": "areas-chin",
             "topic": "areas",
+            "questions": ["Can it treat a double chin?"],
             "areas": ["chin"],
             "web": "Fat under the chin.",
             "sms": "Fat under the chin.",
@@ -62,6 +65,10 @@ MINIMAL: Dict[str, Any] = {
             "reviewed_on": "2026-11-25",
         },
     ],
+    "not_covered": [
+        {"id": "insurance", "subject": "insurance coverage", "questions": ["Does insurance cover it?"]},
+    ],
+    "clinic_details": {"phone": ["What is your phone number?"]},
 }
 
 
@@ -113,7 +120,8 @@ def test_shipped_facts_keep_the_articles_caveats() -> None:
     book = load_facts(SHIPPED)
     assert "both sides" in book.for_topic("safety")[0].web
     assert "sixteen and over" in book.for_topic("age_limit")[0].web
-    assert "does not say how many sessions" in book.for_topic("sessions_number")[0].web
+    assert "one session" in book.for_topic("sessions_number")[0].web
+    assert any(entry.subject == "how many sessions a patient needs" for entry in book.not_covered)
     contraindications = book.for_topic("contraindications")[0].web
     for condition in ("pregnant", "blood clots", "strokes", "cancer"):
         assert condition in contraindications
@@ -237,8 +245,22 @@ def test_every_listed_topic_needs_a_fact(tmp_path: Path) -> None:
         (lambda d: d["facts"][0].update(id="Cost Depends"), "(entry 1): id must be a slug"),
         (lambda d: d["facts"][0]["source"].update(paragraph=0), "(entry 1): source paragraph must be"),
         (lambda d: d["documents"]["article"].pop("title"), "document 'article': missing title"),
+        (lambda d: d["facts"][0].pop("questions"), "(entry 1): missing questions"),
+        (lambda d: d["facts"][0].update(questions=[]), "(entry 1): questions must be a non-empty list"),
+        (lambda d: d["facts"][0].update(questions=["Why?", " "]), "(entry 1): question 2 is empty"),
+        (lambda d: d["facts"][0].update(questions=["Why?", "why?"]), "(entry 1): question 2 repeats"),
+        (lambda d: d["facts"][0].update(questions=["x" * 301]), "(entry 1): question 1 is 301 characters"),
+        (
+            lambda d: d["facts"][1].update(questions=["What does the cost depend on?"]),
+            "fact 'areas-general': question 'What does the cost depend on?' is also listed under fact 'cost-depends'",
+        ),
+        (lambda d: d["not_covered"][0].pop("subject"), "not_covered 'insurance' (entry 1): missing subject"),
+        (lambda d: d["not_covered"][0].update(related="nope"), "related fact 'nope' is not a fact id"),
+        (lambda d: d["not_covered"][0].update(id="cost-depends"), "(entry 1): duplicate id"),
+        (lambda d: d["not_covered"][0].update(extra=1), "not_covered 'insurance' (entry 1): unknown key 'extra'"),
+        (lambda d: d["clinic_details"].update(fax=["Fax?"]), "clinic_details 'fax': unknown clinic detail"),
     ],
-    ids=["area", "empty-web", "empty-sms", "date", "reviewer", "slug", "paragraph", "title"],
+    ids=["area", "empty-web", "empty-sms", "date", "reviewer", "slug", "paragraph", "title", "no-questions", "empty-questions", "blank-question", "repeated-question", "long-question", "question-twice", "no-subject", "related", "nc-duplicate", "nc-key", "clinic-detail"],
 )
 def test_other_validation_errors(
     tmp_path: Path, change: Callable[[Dict[str, Any]], None], expected: str

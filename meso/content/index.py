@@ -1,0 +1,110 @@
+"""The answer index: every question the facts file lists, searchable by meaning of
+its words.
+
+Each fact, each known-unknown (`not_covered:`) and each clinic detail lists the
+questions it answers. A patient's question is compared with all of them by two
+TF-IDF views, one of words (and word pairs) and one of character n-grams (which
+forgives typos: "brusing", "anastesia"). An entry's score is its best-matching
+question's. The index is rebuilt from a facts book in milliseconds, so an edit to
+the facts file changes answers without retraining anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Literal, Optional, Sequence, Tuple
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from meso.content.wording import matching_form
+from meso.facts import FactBook
+
+Kind = Literal["fact", "not_covered", "clinic"]
+# Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.
+WORD_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something a question can be answered by: a fact, a known-unknown or a clinic detail."""
+
+    kind: Kind
+    key: str  # fact id, not_covered id, or clinic detail name
+
+
+@dataclass(frozen=True)
+class Match:
+    """How well a question matches one entry (scores are cosine similarities, 0..1)."""
+
+    entry: Entry
+    score: float
+    word: float
+    char: float
+    question: str  # the listed question that matched best
+
+
+class AnswerIndex:
+    """Nearest listed questions for a patient's question."""
+
+    def __init__(self, book: FactBook) -> None:
+        self.book = book
+        listed: List[Tuple[Entry, str]] = []
+        listed += [(Entry("fact", fact.id), q) for fact in book.facts for q in fact.questions]
+        listed += [(Entry("not_covered", item.id), q) for item in book.not_covered for q in item.questions]
+        listed += [(Entry("clinic", detail), q) for detail, qs in book.clinic_details.items() for q in qs]
+        self._entries = [entry for entry, _ in listed]
+        self._questions = [question for _, question in listed]
+        forms = [matching_form(question) for question in self._questions] or [""]
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._word_matrix = self._words.fit_transform(forms)
+        self._char_matrix = self._chars.fit_transform(forms)
+
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    def search(self, text: str, limit: int = 5) -> List[Match]:
+        """The best `limit` entries for `text`, best first (one match per entry)."""
+        if not self._questions:
+            return []
+        form = matching_form(text)
+        word = (self._word_matrix @ self._words.transform([form]).T).toarray().ravel()
+        char = (self._char_matrix @ self._chars.transform([form]).T).toarray().ravel()
+        combined = WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char
+        best: Dict[Entry, int] = {}
+        for row in np.argsort(-combined):
+            entry = self._entries[row]
+            if entry not in best:
+                best[entry] = int(row)
+                if len(best) == limit:
+                    break
+        return [
+            Match(entry, float(combined[row]), float(word[row]), float(char[row]), self._questions[row])
+            for entry, row in best.items()
+        ]
+
+
+class IndexCache:
+    """One index per facts book: rebuilt when the store hands out a new book."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._book: Optional[FactBook] = None
+        self._index: Optional[AnswerIndex] = None
+
+    def get(self, book: FactBook) -> AnswerIndex:
+        """The index of `book` (built on first use of each book)."""
+        with self._lock:
+            if self._index is None or self._book is not book:
+                self._index, self._book = AnswerIndex(book), book
+            return self._index
+
+
+def best_per_kind(matches: Sequence[Match]) -> Dict[Kind, Match]:
+    """The best match of each kind, from a best-first list."""
+    best: Dict[Kind, Match] = {}
+    for match in matches:
+        best.setdefault(match.entry.kind, match)
+    return best

@@ -1,0 +1,152 @@
+"""The reply to a patient's question: the facts that answer each question asked,
+or a plain "I don't have that", never a neighbouring fact in the answer's place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from meso.answers import CALLBACK_BUTTONS, facts_reply
+from meso.clauses import clause_spans
+from meso.clinic import Clinic
+from meso.content.answerability import Decision, decide
+from meso.content.index import AnswerIndex
+from meso.facts import Fact, FactBook
+from meso.replies import Reply, join
+
+MAX_FACTS = 4
+FOLLOW_UP = "A member of staff can follow up with you. Would you like a call back?"
+_QUESTION_START = re.compile(
+    r"^\s*(how|what|whats|what's|when|where|which|who|why|is|are|does|do|did|can|could|will|"
+    r"would|should|any|tell|hw|wat|r)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Declined:
+    """A question the facts do not answer: its subject when known, and its words."""
+
+    text: str
+    subject: Optional[str]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply and what it did: facts given, questions declined."""
+
+    reply: Reply
+    facts: Tuple[str, ...]
+    declined: Tuple[Declined, ...]
+    last_topic: Optional[str]
+
+    @property
+    def offers_callback(self) -> bool:
+        return bool(self.declined)
+
+
+def looks_like_question(text: str) -> bool:
+    """A clause that asks something (as opposed to "I'm 45", "thanks")."""
+    return "?" in text or bool(_QUESTION_START.match(text))
+
+
+def questions_of(text: str) -> List[str]:
+    """The clauses of a message, with the question mark that closed each kept."""
+    spans = clause_spans(text)
+    return [text[start:end] + ("?" if text[end:end + 1] == "?" else "") for start, end in spans] or [text]
+
+
+def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
+    """(question, decision) for each question `text` asks, in order.
+
+    A message of one clause is one question. In a longer message each clause is
+    decided alone; clauses that neither match anything nor ask anything are
+    background ("I'm 45 and have two kids"). When no clause is decided, the whole
+    message is.
+    """
+    whole = (text, decide(index.search(text)))
+    clauses = questions_of(text)
+    if len(clauses) < 2:
+        return [whole]
+    decided = [(clause, decide(index.search(clause))) for clause in clauses]
+    kept = [(c, d) for c, d in decided if d.outcome != "unsure" or looks_like_question(c)]
+    if not any(d.outcome != "unsure" for _, d in kept):
+        return [whole]
+    return kept
+
+
+def subject_of(decision: Decision, book: FactBook) -> Optional[str]:
+    if decision.outcome == "not_covered":
+        entry = next((e for e in book.not_covered if e.id == decision.key), None)
+        return entry.subject if entry else None
+    if decision.outcome == "clinic":
+        return f"the clinic's {decision.key}"
+    return None
+
+
+def respond(text: str, book: FactBook, index: AnswerIndex, clinic: Optional[Clinic] = None) -> Answer:
+    """Answers every question in `text` from the facts, or says which it cannot."""
+    parts: List[Reply] = []
+    given: List[str] = []
+    declined: List[Declined] = []
+    for question, decision in decisions_for(text, index):
+        if decision.outcome == "answer":
+            new = [fid for fid in decision.facts if fid not in given][: MAX_FACTS - len(given)]
+            facts = [book.get(fid) for fid in new]
+            facts_found: List[Fact] = [fact for fact in facts if fact is not None]
+            if facts_found:
+                parts.append(facts_reply(facts_found))
+                given.extend(fact.id for fact in facts_found)
+                if clinic is not None and any(fact.topic == "clinic" for fact in facts_found):
+                    parts.append(_plain(clinic.contact_sentence()))
+            continue
+        if decision.outcome == "clinic" and clinic is not None and decision.key:
+            value = getattr(clinic, decision.key, None)
+            parts.append(_plain(clinic.detail_sentence(decision.key)))
+            if not value:
+                declined.append(Declined(question, subject_of(decision, book), decision))
+            continue
+        subject = subject_of(decision, book)
+        declined.append(Declined(question, subject, decision))
+        parts.append(_decline(decision, subject, book, first=not declined[:-1]))
+    if declined:
+        parts.append(Reply(text=FOLLOW_UP, sms=FOLLOW_UP, buttons=CALLBACK_BUTTONS))
+    last_topic = next((book.get(fid).topic for fid in reversed(given) if book.get(fid)), None)  # type: ignore[union-attr]
+    return Answer(reply=join(parts), facts=tuple(given), declined=tuple(declined), last_topic=last_topic)
+
+
+def _plain(text: str) -> Reply:
+    return Reply(text=text, sms=text)
+
+
+def _decline(decision: Decision, subject: Optional[str], book: FactBook, first: bool) -> Reply:
+    """"I don't have information on <subject>", with a related fact labelled as such."""
+    if subject:
+        text = f"I don't have information on {subject}."
+    elif first:
+        text = "I don't have information on that in the clinic's reviewed material, and I won't guess."
+    else:
+        text = "I don't have information on your other question."
+    related = _related_fact(decision, book)
+    if related is None:
+        return _plain(text)
+    label = book.topics.get(related.topic, related.topic).lower()
+    return Reply(
+        text=f"{text} What I can tell you about {label}: {related.web}",
+        sms=f"{text} About {label}: {related.sms}",
+        sources=facts_reply([related]).sources,
+    )
+
+
+def _related_fact(decision: Decision, book: FactBook) -> Optional[Fact]:
+    if decision.outcome != "not_covered":
+        return None
+    entry = next((e for e in book.not_covered if e.id == decision.key), None)
+    return book.get(entry.related) if entry and entry.related else None
+
+
+def facts_given(answers: Sequence[Answer]) -> List[str]:
+    """Every fact id the answers gave, in order (used by the evaluation)."""
+    return [fid for answer in answers for fid in answer.facts]

@@ -1,0 +1,109 @@
+"""Answers evaluation: does the assistant answer the question asked, or decline?
+
+Runs each labelled message of eval/answers/ through the trained NLU model (intent
+and risk screen, in process) and, where the rules send it to the answer action,
+through the same answer code the action runs (meso.content.respond). Reports, per
+half: covered questions answered with a right fact, not-covered questions declined,
+the neighbouring-fact rate and the fallback rate, with every miss listed.
+
+Usage: .venv/bin/python scripts/eval_answers.py [--split dev|heldout|both] [--misses]
+Writes results/answers.json. The held-out half is for reporting, never for tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from meso.clinic import load_clinic  # noqa: E402
+from meso.content.index import AnswerIndex  # noqa: E402
+from meso.content.respond import respond  # noqa: E402
+from meso.content.scoring import ANSWERED, ESCALATED, FALLBACK, Outcome, score  # noqa: E402
+from meso.facts import load_facts  # noqa: E402
+
+EVAL_DIR = ROOT / "eval" / "answers"
+OUTPUT = ROOT / "results" / "answers.json"
+# Intents the rules send to the answer action (data/rules/answers.yml, conversation.yml).
+ANSWERED_INTENTS = {"ask_question", "tell_more"}
+RISK_INTENTS = {"emergency", "crisis", "risk_disclosure"}
+TARGETS = {"covered_answered_right": 0.95, "not_covered_declined": 0.95, "neighbouring_fact_rate": 0.02}
+
+
+def load_split(name: str) -> List[Dict[str, Any]]:
+    return yaml.safe_load((EVAL_DIR / f"{name}.yml").read_text(encoding="utf-8"))["messages"]
+
+
+async def outcomes_for(messages: List[Dict[str, Any]]) -> tuple:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(ROOT / "models" / "meso.tar.gz"))
+    book = load_facts(ROOT / "facts" / "facts.yml")
+    index = AnswerIndex(book)
+    clinic = load_clinic(ROOT / "facts" / "clinic.yml")
+    outcomes, timings = [], []
+    for message in messages:
+        parsed = await agent.parse_message(message["text"])
+        intent = (parsed.get("intent") or {}).get("name")
+        if intent in RISK_INTENTS:
+            outcomes.append(Outcome(ESCALATED))
+        elif intent in ANSWERED_INTENTS or intent == "nlu_fallback":
+            started = time.perf_counter()
+            answer = respond(message["text"], book, index, clinic)
+            timings.append((time.perf_counter() - started) * 1000)
+            outcomes.append(Outcome(ANSWERED, answer.facts, len(answer.declined)))
+        else:
+            outcomes.append(Outcome(FALLBACK, (intent or "none",)))
+    return outcomes, timings
+
+
+def report(name: str, messages: List[Dict[str, Any]], outcomes: List[Outcome], show_misses: bool) -> Dict[str, Any]:
+    tally = score(messages, outcomes)
+    rates = tally.rates()
+    print(f"\n== {name}: {tally.messages} messages, {tally.covered} covered and {tally.not_covered} not-covered questions")
+    print(f"  covered answered with a right fact  {tally.covered_right}/{tally.covered} = {rates['covered_answered_right']:.1%}")
+    print(f"  not-covered declined                {tally.not_covered_declined}/{tally.not_covered} = {rates['not_covered_declined']:.1%}")
+    print(f"  neighbouring-fact rate (messages)   {tally.neighbouring}/{tally.messages} = {rates['neighbouring_fact_rate']:.1%}")
+    print(f"  fallback rate                       {tally.fallback}/{tally.messages} = {rates['fallback_rate']:.1%}")
+    print(f"  sent to the risk path               {tally.escalated}/{tally.messages} = {rates['escalated_rate']:.1%}")
+    if show_misses:
+        for miss in tally.misses:
+            print(f"  MISS {miss['id']}: {miss['text']!r}\n       expected {miss['expected']} route={miss['route']} gave={miss['gave']} declined={miss['declined']}")
+    return {"rates": rates, "counts": {k: v for k, v in vars(tally).items() if k != "misses"}, "misses": tally.misses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=["dev", "heldout", "both"], default="heldout")
+    parser.add_argument("--misses", action="store_true", help="list every miss")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    names = ["dev", "heldout"] if args.split == "both" else [args.split]
+    results: Dict[str, Any] = {}
+    for name in names:
+        messages = load_split(name)
+        outcomes, timings = asyncio.run(outcomes_for(messages))
+        results[name] = report(name, messages, outcomes, args.misses)
+        if timings:
+            ordered = sorted(timings)
+            results[name]["answer_ms"] = {
+                "mean": round(sum(ordered) / len(ordered), 2),
+                "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+            }
+            print(f"  answer path per message: mean {results[name]['answer_ms']['mean']} ms, p95 {results[name]['answer_ms']['p95']} ms")
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps({"targets": TARGETS, **results}, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
