@@ -17,7 +17,7 @@ MODEL_STAMP := models/.trained
 help:
 	@echo "make run    set up, train if needed, start the assistant (http://127.0.0.1:5005/chat/)"
 	@echo "make test   set up and run every test"
-	@echo "make eval   NLU cross-validation report in results/nlu"
+	@echo "make eval   NLU cross-validation and the held-out answers evaluation (results/)"
 	@echo "make bench  benchmark against the stock rasa init bot"
 
 $(VENV)/.installed: requirements.txt
@@ -52,8 +52,11 @@ test: setup train
 	$(RUNENV) rasa test core --stories tests/test_stories.yml --model models/meso.tar.gz --fail-on-prediction-errors --out results/core
 	$(RUNENV) $(PY) -m pytest
 
-eval: setup
+# Dialogue-act NLU cross-validation, then the answers evaluation on the held-out half
+# of eval/answers (tuning uses `--split dev` only; docs/ANSWERS.md).
+eval: setup train
 	bash scripts/eval_nlu.sh
+	$(RUNENV) $(PY) scripts/eval_answers.py --split heldout --misses
 
 # Full run takes about 10 minutes (it trains our model and the stock bot once each);
 # `$(PY) -m bench --quick` is a 2-minute smoke run. Results: docs/BENCHMARK.md.

@@ -16,6 +16,12 @@ from meso.content.respond import Answer, respond
 
 # Questions already explained by a disclosure's reply are not answered again.
 EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})
+# Intents that are not a question about mesotherapy as far as the classifier can
+# tell: still answered when the answer index is sure, else the topic menu.
+UNSURE_INTENTS = {
+    "out_of_scope": "Sorry, that's outside what I can help with. I answer questions about mesotherapy, for example:",
+    "nlu_fallback": "Sorry, I didn't quite understand. Could you rephrase, or pick a topic?",
+}
 
 
 async def _record_declined(tracker: Tracker, answer: Answer) -> None:
@@ -51,6 +57,10 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     book = services.facts()
     text = tracker.latest_message.get("text") or ""
     answer = respond(text, book, services.answer_index(book), services.clinic())
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    if intent in UNSURE_INTENTS and not answer.facts and not any(d.subject for d in answer.declined):
+        send(dispatcher, tracker, answers.topic_menu(book, UNSURE_INTENTS[intent]))
+        return []
     send(dispatcher, tracker, answer.reply)
     await _record_declined(tracker, answer)
     return _answer_events(tracker, answer)
@@ -102,7 +112,7 @@ class ActionOfferTopics(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         lead = {
             "ask_capabilities": "I can answer questions about mesotherapy from information the clinic has reviewed, and pass your request to staff. Popular topics:",
-            "out_of_scope": "Sorry, that's outside what I can help with. I answer questions about mesotherapy, for example:",
-        }.get(intent, "Sorry, I didn't quite understand. Could you rephrase, or pick a topic?")
+            **UNSURE_INTENTS,
+        }.get(intent, UNSURE_INTENTS["nlu_fallback"])
         send(dispatcher, tracker, answers.topic_menu(services.facts(), lead))
         return []

@@ -15,7 +15,7 @@ import json
 import logging
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Optional
+from typing import Any, Dict, FrozenSet, Optional, Union
 
 
 from meso.text import clean_text

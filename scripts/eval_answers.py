@@ -34,8 +34,10 @@ from meso.facts import load_facts  # noqa: E402
 
 EVAL_DIR = ROOT / "eval" / "answers"
 OUTPUT = ROOT / "results" / "answers.json"
-# Intents the rules send to the answer action (data/rules/answers.yml, conversation.yml).
+# Intents the rules send to the answer action (data/rules/answers.yml, conversation.yml);
+# out_of_scope and nlu_fallback get the topic menu unless the index is sure.
 ANSWERED_INTENTS = {"ask_question", "tell_more"}
+UNSURE_INTENTS = {"out_of_scope", "nlu_fallback"}
 RISK_INTENTS = {"emergency", "crisis", "risk_disclosure"}
 TARGETS = {"covered_answered_right": 0.95, "not_covered_declined": 0.95, "neighbouring_fact_rate": 0.02}
 
@@ -57,13 +59,17 @@ async def outcomes_for(messages: List[Dict[str, Any]]) -> tuple:
         intent = (parsed.get("intent") or {}).get("name")
         if intent in RISK_INTENTS:
             outcomes.append(Outcome(ESCALATED))
-        elif intent in ANSWERED_INTENTS or intent == "nlu_fallback":
+        elif intent in ANSWERED_INTENTS or intent in UNSURE_INTENTS:
             started = time.perf_counter()
             answer = respond(message["text"], book, index, clinic)
             timings.append((time.perf_counter() - started) * 1000)
-            outcomes.append(Outcome(ANSWERED, answer.facts, len(answer.declined)))
+            menu = intent in UNSURE_INTENTS and not answer.facts and not any(d.subject for d in answer.declined)
+            if menu:
+                outcomes.append(Outcome(FALLBACK, note=intent))
+            else:
+                outcomes.append(Outcome(ANSWERED, answer.facts, len(answer.declined)))
         else:
-            outcomes.append(Outcome(FALLBACK, (intent or "none",)))
+            outcomes.append(Outcome(FALLBACK, note=intent or "none"))
     return outcomes, timings
 
 

@@ -57,7 +57,7 @@ class AnswerIndex:
         self._entries = [entry for entry, _ in listed]
         self._questions = [question for _, question in listed]
         forms = [matching_form(question) for question in self._questions] or [""]
-        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b")
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, tokenizer=str.split, token_pattern=None)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._word_matrix = self._words.fit_transform(forms)
         self._char_matrix = self._chars.fit_transform(forms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 from meso.answers import CALLBACK_BUTTONS, facts_reply
 from meso.clauses import clause_spans
@@ -66,14 +66,13 @@ def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     background ("I'm 45 and have two kids"). When no clause is decided, the whole
     message is.
     """
-    whole = (text, decide(index.search(text)))
     clauses = questions_of(text)
     if len(clauses) < 2:
-        return [whole]
+        return [(text, decide(index.search(text)))]
     decided = [(clause, decide(index.search(clause))) for clause in clauses]
     kept = [(c, d) for c, d in decided if d.outcome != "unsure" or looks_like_question(c)]
     if not any(d.outcome != "unsure" for _, d in kept):
-        return [whole]
+        return [(text, decide(index.search(text)))]
     return kept
 
 
@@ -145,8 +144,3 @@ def _related_fact(decision: Decision, book: FactBook) -> Optional[Fact]:
         return None
     entry = next((e for e in book.not_covered if e.id == decision.key), None)
     return book.get(entry.related) if entry and entry.related else None
-
-
-def facts_given(answers: Sequence[Answer]) -> List[str]:
-    """Every fact id the answers gave, in order (used by the evaluation)."""
-    return [fid for answer in answers for fid in answer.facts]

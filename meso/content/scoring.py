@@ -21,6 +21,7 @@ class Outcome:
     route: str  # answered (the answer path ran) | fallback | escalated
     facts: Tuple[str, ...] = ()
     declined: int = 0
+    note: str = ""  # the intent, when the message never reached the answer path
 
 
 @dataclass
@@ -88,7 +89,7 @@ def score(messages: Sequence[Mapping[str, Any]], outcomes: Sequence[Outcome]) ->
                     "id": message.get("id"),
                     "text": message.get("text"),
                     "expected": message.get("questions"),
-                    "route": outcome.route,
+                    "route": outcome.route + (f" ({outcome.note})" if outcome.note else ""),
                     "gave": list(outcome.facts),
                     "declined": outcome.declined,
                     "neighbouring": neighbours,
