@@ -13,12 +13,12 @@ from typing import List, Tuple
 # Words that open a new question after "and", "also", "but", "plus" or a comma.
 _QUESTION_OPENERS = (
     "how|what|whats|what's|when|where|which|who|why|is|are|was|were|does|do|did|can|could|"
-    "will|would|should|shall|am|any|anything|tell|also"
+    "will|would|should|shall|am|any|anything|tell|also|hw|wat|whats"
 )
 _BOUNDARY = re.compile(
     r"[?!;]+\s*"  # sentence ends a question or a statement
     r"|(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.(?:\s+|$)"  # a full stop (not "3.5", "Dr. X")
-    rf"|(?:,\s*|\s+)(?:and|also|but|plus)\s+(?=(?:{_QUESTION_OPENERS})\b)"
+    rf"|(?:,\s*|\s+)(?:and|also|but|plus|n|&)\s+(?=(?:{_QUESTION_OPENERS})\b)"
     rf"|,\s*(?=(?:{_QUESTION_OPENERS})\b)",
     re.IGNORECASE,
 )

@@ -11,20 +11,18 @@ eval/answers (docs/ANSWERS.md, `make eval`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional, Sequence, Tuple
+from typing import Callable, Literal, Optional, Sequence, Tuple
 
 from meso.content.index import Match
 
 Outcome = Literal["answer", "not_covered", "clinic", "unsure"]
 
 # A fact answers when its best question scores at least this ...
-ANSWER_SCORE = 0.42
+ANSWER_SCORE = 0.45
 # ... and leads the best entry of another fact or known-unknown by this much.
 ANSWER_MARGIN = 0.04
-# A second fact joins the answer when it scores this close to the first.
-SECOND_FACT_GAP = 0.03
 # A known-unknown or clinic detail is recognised from this score.
-KNOWN_SCORE = 0.42
+KNOWN_SCORE = 0.4
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,30 @@ class Decision:
     closest: Optional[Match] = None
 
 
-def decide(matches: Sequence[Match]) -> Decision:
-    """The decision for one question from its best-first matches."""
+def decide(matches: Sequence[Match], topic_of: Callable[[str], Optional[str]] = lambda _: None) -> Decision:
+    """The decision for one question from its best-first matches.
+
+    `topic_of` gives a fact's topic: two facts of one topic that match equally well
+    are given together; a tie across topics is not an answer.
+    """
     if not matches:
         return Decision("unsure")
     top = matches[0]
-    runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if top.entry.kind == "fact":
-        if top.score >= ANSWER_SCORE and top.score - runner_up >= ANSWER_MARGIN:
-            return Decision("answer", facts=(top.entry.key,), confidence=top.score, closest=top)
-        second = matches[1] if len(matches) > 1 else None
-        if (
-            second is not None
-            and second.entry.kind == "fact"
-            and top.score >= ANSWER_SCORE
-            and top.score - second.score <= SECOND_FACT_GAP
-            and (len(matches) < 3 or second.score - matches[2].score >= ANSWER_MARGIN)
-        ):
-            # Two facts answer it about equally well, and both lead the rest.
-            return Decision(
-                "answer", facts=(top.entry.key, second.entry.key), confidence=top.score, closest=top
-            )
+    runner_up = matches[1] if len(matches) > 1 else None
+    lead = top.score - (runner_up.score if runner_up else 0.0)
+    if top.score < (ANSWER_SCORE if top.entry.kind == "fact" else KNOWN_SCORE):
         return Decision("unsure", confidence=top.score, closest=top)
-    if top.score >= KNOWN_SCORE:
+    if top.entry.kind != "fact":
         return Decision(top.entry.kind, key=top.entry.key, confidence=top.score, closest=top)
+    if lead >= ANSWER_MARGIN:
+        return Decision("answer", facts=(top.entry.key,), confidence=top.score, closest=top)
+    third = matches[2].score if len(matches) > 2 else 0.0
+    if (
+        runner_up is not None
+        and runner_up.entry.kind == "fact"
+        and topic_of(top.entry.key) is not None
+        and topic_of(top.entry.key) == topic_of(runner_up.entry.key)
+        and runner_up.score - third >= ANSWER_MARGIN
+    ):
+        return Decision("answer", facts=(top.entry.key, runner_up.entry.key), confidence=top.score, closest=top)
     return Decision("unsure", confidence=top.score, closest=top)

@@ -18,12 +18,13 @@ from typing import Dict, List, Literal, Optional, Sequence, Tuple
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from meso.content.wording import matching_form
+from meso.content.wording import content_words, matching_form
 from meso.facts import FactBook
 
 Kind = Literal["fact", "not_covered", "clinic"]
 # Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.
 WORD_WEIGHT = 0.5
+QUESTION_WORDS = frozenset({"how", "what", "when", "where", "who", "why", "which", "whom"})
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,23 @@ class AnswerIndex:
         listed += [(Entry("clinic", detail), q) for detail, qs in book.clinic_details.items() for q in qs]
         self._entries = [entry for entry, _ in listed]
         self._questions = [question for _, question in listed]
-        forms = [matching_form(question) for question in self._questions] or [""]
+        forms = [self.form(question) for question in self._questions] or [""]
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, tokenizer=str.split, token_pattern=None)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._word_matrix = self._words.fit_transform(forms)
         self._char_matrix = self._chars.fit_transform(forms)
+
+    @staticmethod
+    def form(text: str) -> str:
+        """What both views compare: the content words, or all the words when only
+        question words are left ("who can have it" says more than "who")."""
+        content = content_words(text)
+        return content if set(content.split()) - QUESTION_WORDS else matching_form(text)
+
+    def topic_of(self, fact_id: str) -> Optional[str]:
+        """The topic of a fact of this index's book."""
+        fact = self.book.get(fact_id)
+        return fact.topic if fact else None
 
     def __len__(self) -> int:
         return len(self._questions)
@@ -69,7 +82,7 @@ class AnswerIndex:
         """The best `limit` entries for `text`, best first (one match per entry)."""
         if not self._questions:
             return []
-        form = matching_form(text)
+        form = self.form(text)
         word = (self._word_matrix @ self._words.transform([form]).T).toarray().ravel()
         char = (self._char_matrix @ self._chars.transform([form]).T).toarray().ravel()
         combined = WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char

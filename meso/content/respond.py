@@ -24,6 +24,9 @@ _QUESTION_START = re.compile(
 )
 
 
+_LEADING_FILLER = re.compile(r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey)\b[\s,]*)+", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Declined:
     """A question the facts do not answer: its subject when known, and its words."""
@@ -49,7 +52,7 @@ class Answer:
 
 def looks_like_question(text: str) -> bool:
     """A clause that asks something (as opposed to "I'm 45", "thanks")."""
-    return "?" in text or bool(_QUESTION_START.match(text))
+    return "?" in text or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", text)))
 
 
 def questions_of(text: str) -> List[str]:
@@ -61,19 +64,19 @@ def questions_of(text: str) -> List[str]:
 def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     """(question, decision) for each question `text` asks, in order.
 
-    A message of one clause is one question. In a longer message each clause is
-    decided alone; clauses that neither match anything nor ask anything are
-    background ("I'm 45 and have two kids"). When no clause is decided, the whole
-    message is.
+    A message of one clause is one question. In a longer message, the clauses that
+    ask something are decided one by one and the others are background ("my sister
+    loved it", "I'm 45"); only when no clause asks anything are all of them decided.
+    When no clause is decided, the whole message is.
     """
     clauses = questions_of(text)
     if len(clauses) < 2:
-        return [(text, decide(index.search(text)))]
-    decided = [(clause, decide(index.search(clause))) for clause in clauses]
-    kept = [(c, d) for c, d in decided if d.outcome != "unsure" or looks_like_question(c)]
-    if not any(d.outcome != "unsure" for _, d in kept):
-        return [(text, decide(index.search(text)))]
-    return kept
+        return [(text, decide(index.search(text), index.topic_of))]
+    asking = [clause for clause in clauses if looks_like_question(clause)] or clauses
+    decided = [(clause, decide(index.search(clause), index.topic_of)) for clause in asking]
+    if not any(d.outcome != "unsure" for _, d in decided):
+        return [(text, decide(index.search(text), index.topic_of))]
+    return decided
 
 
 def subject_of(decision: Decision, book: FactBook) -> Optional[str]:

@@ -93,3 +93,59 @@ def matching_form(text: str) -> str:
     for token in _TOKEN.findall(text):
         words.append(SHORTHAND.get(token, token))
     return " ".join(words)
+
+
+# Words that carry no question: articles, pronouns, auxiliaries, fillers. Question
+# words ("how", "long", "much", "when", "who") and "not", "after", "before" stay.
+FUNCTION_WORDS = frozenset(
+    """a an the this that these those it its i me my mine you your yours we us our they them their
+    he him his she her is are am was were be been being do does did doing have has had having
+    can could will would should shall may might must to of for in on at by with and or so
+    just really actually please thanks hi hello hey ok okay um lol like get got getting gonna
+    wanna want there here any some also too very if then than about ask question
+    know tell wondering curious""".split()
+)
+# Words patients use for the same thing, mapped to one form.
+SAME_MEANING: Dict[str, str] = {
+    "hurt": "pain", "hurts": "pain", "painful": "pain", "sore": "pain", "soreness": "pain",
+    "ouch": "pain", "discomfort": "pain", "uncomfortable": "pain",
+    "bruise": "bruising", "bruises": "bruising", "bruised": "bruising", "brusing": "bruising",
+    "price": "cost", "prices": "cost", "pricing": "cost", "costs": "cost", "expensive": "cost",
+    "cheap": "cheaper", "charge": "cost", "fee": "cost", "fees": "cost", "pay": "cost",
+    "numb": "anesthesia", "numbing": "anesthesia", "numbed": "anesthesia", "anesthetic": "anesthesia",
+    "anaesthesia": "anesthesia", "anaesthetic": "anesthesia", "anastesia": "anesthesia",
+    "sedated": "anesthesia", "sedation": "anesthesia",
+    "injections": "injection", "injected": "injection", "inject": "injection", "injecting": "injection",
+    "lipo": "liposuction",
+    "kids": "children", "kid": "children", "child": "children", "teen": "teenager", "teens": "teenager",
+    "teenagers": "teenager",
+    "doc": "doctor", "dr": "doctor", "physician": "doctor", "partovy": "doctor",
+    "results": "result", "outcome": "result",
+    "sessions": "session", "treatments": "session", "appointments": "session", "visits": "session",
+    "pics": "photos", "pictures": "photos", "picture": "photos", "photo": "photos",
+    "tummy": "stomach", "belly": "stomach", "abdomen": "stomach",
+    "thighs": "legs", "thigh": "legs", "leg": "legs", "arm": "arms", "hip": "hips",
+}
+
+
+def stem(word: str) -> str:
+    """A light English stem: plurals and -ing/-ed endings off ("needles" -> "needle")."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
+# Words nearly every question has: they say what it is about, not what is asked.
+SUBJECT_WORDS = frozenset({"mesotherapy", "treatment", "procedure", "therapy", "meso", "dissolving"})
+
+
+def content_words(text: str) -> str:
+    """The words of `text` that say what is asked, in one form each."""
+    words = []
+    for word in matching_form(text).split():
+        if word in FUNCTION_WORDS or word in SUBJECT_WORDS:
+            continue
+        word = SAME_MEANING.get(word, word)
+        words.append(stem(word))
+    return " ".join(words)
