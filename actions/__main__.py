@@ -2,8 +2,9 @@
 
 rasa-sdk's own server binds every interface, checks no credentials and echoes
 the whole tracker in its error responses; this wraps its app to fix all three.
-It also starts the escalation spool drainer at once, so that cases spooled before
-a restart reach the database without waiting for the next patient.
+Before it listens it loads the facts, builds the answer index and migrates the
+database, so the first patient does not wait for them; then it starts the escalation
+spool drainer, so that cases spooled before a restart reach the database at once.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def secure_app(token: str) -> Sanic:
     return app
 
 
+def _warm_up(_app: Sanic, _loop: object) -> None:
+    services.warm_up()
+
+
 def _start_spool_drainer(_app: Sanic, _loop: object) -> None:
     services.escalations()
 
@@ -56,6 +61,7 @@ def main() -> None:
     if not token:
         raise SystemExit("ACTION_SERVER_TOKEN is not set; run through `make run` or set it.")
     app = secure_app(token)
+    app.register_listener(_warm_up, "before_server_start")
     app.register_listener(_start_spool_drainer, "after_server_start")
     app.run(
         host=os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"),

@@ -13,9 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import answer_besides_disclosure
+from actions.answers import answer_besides_disclosure, answer_latest
 from actions.messaging import send
 from meso import answers
+from meso.content.respond import looks_like_question
 from meso.escalations import Contact
 from meso.replies import Button, Reply
 from meso.text import clean_text
@@ -188,33 +189,49 @@ def normalise_phone(text: str) -> Optional[str]:
     return None
 
 
+async def _answered_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question typed where a call-back detail was asked for gets its answer (then
+    the form asks for the detail again); True when it was one."""
+    text = tracker.latest_message.get("text") or ""
+    if _intent(tracker) != "ask_question" or not looks_like_question(text):
+        return False
+    await answer_latest(dispatcher, tracker)
+    return True
+
+
 class ValidateCallbackForm(FormValidationAction):
-    """Validates the call-back details."""
+    """Validates the call-back details; a question instead of a detail is answered."""
 
     def name(self) -> str:
         return "validate_callback_form"
 
-    def validate_contact_name(
+    async def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        if await _answered_instead(dispatcher, tracker):
+            return {"contact_name": None}
         name = clean_text(str(value or ""), max_len=80).strip()
         if name and NAME_PATTERN.match(name):
             return {"contact_name": name}
         _say(dispatcher, tracker, "Please type just the name the staff member should ask for.")
         return {"contact_name": None}
 
-    def validate_contact_phone(
+    async def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        if await _answered_instead(dispatcher, tracker):
+            return {"contact_phone": None}
         phone = normalise_phone(str(value or ""))
         if phone:
             return {"contact_phone": phone}
         _say(dispatcher, tracker, "That doesn't look like a phone number. Please type it with the area code, for example 818 555 0123.")
         return {"contact_phone": None}
 
-    def validate_contact_time(
+    async def validate_contact_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        if await _answered_instead(dispatcher, tracker):
+            return {"contact_time": None}
         when = clean_text(str(value or ""), max_len=100).strip()
         if when:
             return {"contact_time": when}

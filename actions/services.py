@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 
@@ -12,6 +13,8 @@ from meso.facts import FactBook, FactsStore
 from meso.settings import Settings, get_settings
 from meso.spool import ResilientEscalations, Spool
 from meso.unanswered import UnansweredStore
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -61,3 +64,14 @@ def escalations() -> ResilientEscalations:
     # Replays spooled cases once the database is back.
     resilient.start_drainer(float(os.environ.get("SPOOL_DRAIN_SECONDS", "30")))
     return resilient
+
+
+def warm_up() -> None:
+    """Loads the facts, builds their answer index and migrates the database, so the
+    first patient's turn does not pay for them (a database that is down is left to
+    the spool and the unanswered store's own handling)."""
+    answer_index(facts())
+    try:
+        unanswered().recent(limit=1)
+    except Exception as error:  # noqa: BLE001 - a warm-up never stops the server
+        logger.warning("Database not ready at start (%s)", type(error).__name__)

@@ -52,7 +52,7 @@ BODY_AREAS = frozenset({"waist", "arms", "back", "hips", "legs", "chin", "eyes",
 AREA_TOPIC = "areas"
 SMS_LIMIT = 320
 # How often `FactsStore.current` looks at the file at most.
-CHECK_INTERVAL_SECONDS = 0.5
+CHECK_INTERVAL_SECONDS = 0.25
 
 TOP_LEVEL_KEYS = frozenset({"documents", "topics", "facts", "not_covered", "clinic_details"})
 DOCUMENT_KEYS = frozenset({"title", "path"})

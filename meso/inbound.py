@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Optional, Union
 
-
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)

@@ -132,6 +132,25 @@ def test_phone_numbers_are_validated(typed: str, expected: Any) -> None:
 
 def test_form_rejects_a_bad_phone_with_a_clear_message(make_tracker: MakeTracker) -> None:
     dispatcher = CollectingDispatcher()
-    result = ValidateCallbackForm().validate_contact_phone("abc", dispatcher, make_tracker("abc", "out_of_scope"), {})
+    tracker = make_tracker("abc", "out_of_scope")
+    result = asyncio.run(ValidateCallbackForm().validate_contact_phone("abc", dispatcher, tracker, {}))
     assert result == {"contact_phone": None}
     assert "phone number" in dispatcher.messages[0]["text"]
+
+
+def test_a_question_instead_of_a_name_is_answered_and_the_name_asked_again(make_tracker: MakeTracker) -> None:
+    dispatcher = CollectingDispatcher()
+    text = "wait, how big are the needles?"
+    tracker = make_tracker(text, "ask_question")
+    result = asyncio.run(ValidateCallbackForm().validate_contact_name(text, dispatcher, tracker, {}))
+    assert result == {"contact_name": None}
+    needles = services.facts().get("needles-size")
+    assert needles is not None and needles.web in dispatcher.messages[0]["text"]
+
+
+def test_a_name_classified_as_a_question_is_still_a_name(make_tracker: MakeTracker) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("Maria Lopez", "ask_question")
+    result = asyncio.run(ValidateCallbackForm().validate_contact_name("Maria Lopez", dispatcher, tracker, {}))
+    assert result == {"contact_name": "Maria Lopez"}
+    assert dispatcher.messages == []

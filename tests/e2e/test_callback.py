@@ -46,6 +46,6 @@ def test_callback_form_collects_details_and_records_them(
 
 def test_yes_to_an_offered_call_back_starts_the_form(stack: Stack) -> None:
     sender = f"offered-{uuid.uuid4().hex[:6]}"
-    assert "I don't have that information" in texts(stack.say(sender, "does insurance cover it?"))
+    assert "I don't have information on insurance coverage." in texts(stack.say(sender, "does insurance cover it?"))
     assert "name" in texts(stack.say(sender, "yes please")).lower()
     assert "phone number" in texts(stack.say(sender, "Sam Lee")).lower()
