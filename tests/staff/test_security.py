@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from meso.api_tokens import ApiTokenStore
 from meso.audit import AuditLog, audit_table
 from meso.escalations import Contact, EscalationStore
 from meso.settings import Settings
@@ -61,6 +62,11 @@ def test_the_route_table_is_what_this_file_covers(app: FastAPI) -> None:
         ("POST", "/escalations/{case_id}/resolve"),
         ("GET", "/audit"),
         ("POST", "/logout"),
+        ("GET", "/mfa"),
+        ("POST", "/mfa"),
+        ("POST", "/mfa/recovery"),
+        ("GET", "/mfa/enrol"),
+        ("POST", "/mfa/enrol"),
     }
     assert set(api_routes(app)) == {"/api/escalations", "/api/escalations/{case_id}", "/api/openapi.json"}
 
@@ -102,16 +108,25 @@ def test_every_api_route_is_refused_without_the_token(
     assert client.get("/api/escalations").status_code == 401
 
 
-def test_api_is_off_when_no_token_is_configured(tmp_path: Path, users: object, clock: FakeClock) -> None:
-    app = make_app(make_settings(tmp_path, staff_api_token=""), clock)
+def test_without_the_legacy_token_only_issued_tokens_open_the_api(
+    tmp_path: Path, users: object, clock: FakeClock
+) -> None:
+    settings = make_settings(tmp_path, staff_api_token="")
+    app = make_app(settings, clock)
+    _, secret = ApiTokenStore(settings.escalation_url, clock=clock).create(
+        "reporting", ["escalations:read", "transcripts:read"]
+    )
     with TestClient(app, base_url=BASE_URL) as client:
         for path in api_routes(app):
+            url = path.replace("{case_id}", "1")
             for headers in (
                 {},
                 {"Authorization": "Bearer "},
                 {"Authorization": "Bearer anything-at-all-here"},
+                {"Authorization": f"Bearer {API_TOKEN}"},
             ):
-                assert client.get(path.replace("{case_id}", "1"), headers=headers).status_code == 404
+                assert client.get(url, headers=headers).status_code == 401, (url, headers)
+            assert client.get(url, headers={"Authorization": f"Bearer {secret}"}).status_code in (200, 404)
 
 
 def test_short_api_tokens_are_refused_at_startup(tmp_path: Path) -> None:
