@@ -142,7 +142,8 @@ PATHS = ["/", "/login", "/logout", "/audit", "/healthz", "/api/escalations", "/a
          "/escalations/1", "/escalations/1/claim", "/escalations/1/note", "/escalations/1/resolve",
          "/static/staff.css", "/api/openapi.json"]
 raw_paths = st.one_of(st.sampled_from(PATHS), st.sampled_from(PATHS).map(lambda p: p + "/x"),
-                      texts.map(lambda t: "/" + quote(t.encode("utf-8", "surrogatepass"), safe="/")))
+                      texts.map(lambda t: "/" + quote(t.encode("utf-8", "surrogatepass"), safe="/"))
+                      .filter(lambda p: not p.startswith("//")))  # httpx cannot send "//x" as a path
 form_bodies = st.dictionaries(
     st.sampled_from(["username", "password", "login_csrf", "csrf_token", "note", "outcome", "code", "recovery_code", "x"]),
     texts, max_size=4,

@@ -10,6 +10,7 @@ import html
 import re
 import threading
 from dataclasses import fields
+from pathlib import Path
 from typing import Callable, List, Tuple
 
 import pyotp
@@ -302,3 +303,46 @@ def test_the_api_token_is_not_a_second_factor(client: TestClient) -> None:
     headers = {"Authorization": f"Bearer {API_TOKEN}"}
     assert client.get("/", headers=headers, follow_redirects=False).headers["location"] == "/mfa"
     assert PASSWORDS["nurse"] not in client.get("/mfa").text
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_migration_0004_ends_password_only_sessions_and_downgrades(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from meso.db import MIGRATIONS_DIR, make_engine
+
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO staff_users (username, password_hash, role, created_at, disabled) "
+                "VALUES ('old', 'x', 'staff', '2025-01-01 00:00:00', false)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO staff_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) "
+                "SELECT 'h', id, 't', '2025-01-01 00:00:00', '2025-01-01 00:00:00' FROM staff_users"
+            )
+        )
+    command.upgrade(config, "head")
+    inspector = sa.inspect(engine)
+    assert {"staff_totp", "staff_recovery_codes", "api_tokens"} <= set(inspector.get_table_names())
+    assert "verified" in {column["name"] for column in inspector.get_columns("staff_sessions")}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM staff_sessions")).scalar_one() == 0
+    command.downgrade(config, "0003")
+    assert "api_tokens" not in set(sa.inspect(engine).get_table_names())
+    command.upgrade(config, "head")
+    engine.dispose()
