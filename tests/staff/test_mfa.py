@@ -306,7 +306,7 @@ def test_the_api_token_is_not_a_second_factor(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_migration_0004_ends_password_only_sessions_and_downgrades(
+def test_migration_0005_ends_password_only_sessions_and_downgrades(
     dialect: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     from alembic import command
@@ -321,7 +321,7 @@ def test_migration_0004_ends_password_only_sessions_and_downgrades(
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "0003")
+    command.upgrade(config, "0004")
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(
@@ -342,7 +342,7 @@ def test_migration_0004_ends_password_only_sessions_and_downgrades(
     assert "verified" in {column["name"] for column in inspector.get_columns("staff_sessions")}
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM staff_sessions")).scalar_one() == 0
-    command.downgrade(config, "0003")
+    command.downgrade(config, "0004")
     assert "api_tokens" not in set(sa.inspect(engine).get_table_names())
     command.upgrade(config, "head")
     engine.dispose()

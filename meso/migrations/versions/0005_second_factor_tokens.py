@@ -3,14 +3,14 @@
 Sessions gain `verified` (the second factor was given). Sessions that existed before this
 revision were opened with a password alone, so they are deleted: everyone signs in again.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
