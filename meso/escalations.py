@@ -237,6 +237,15 @@ def _actor(actor: str) -> str:
     return cleaned
 
 
+QueueKey = Tuple[int, datetime, int]
+
+
+def queue_key(case: Escalation) -> QueueKey:
+    """A case's place in queue order: (urgency position, created_at, id)."""
+    position = URGENCIES.index(case.urgency) if case.urgency in URGENCIES else len(URGENCIES)
+    return position, case.created_at, case.id
+
+
 def check_conversation_id(conversation_id: str) -> str:
     """The conversation id unchanged; ValueError unless it has 1-255 characters."""
     if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 255:
@@ -598,8 +607,17 @@ class EscalationStore:
         reason: Optional[str] = None,
         channel: Optional[str] = None,
         limit: int = 100,
+        *,
+        conversation_id: Optional[str] = None,
+        updated_since: Optional[datetime] = None,
+        after: Optional[QueueKey] = None,
+        max_id: Optional[int] = None,
     ) -> List[Escalation]:
         """Cases in queue order: emergency first, then urgent, routine; oldest first within.
+
+        The order is total and never changes for a case (urgency and created_at are set
+        once, ids are unique), so it is a keyset: `after` continues strictly after a case,
+        and pages never repeat or skip a case that existed when the walk began.
 
         Args:
             status: open, claimed or resolved.
@@ -607,6 +625,11 @@ class EscalationStore:
             reason: A reason code the case must include.
             channel: The conversation channel.
             limit: At most this many cases.
+            conversation_id: Only cases of this conversation.
+            updated_since: Only cases changed at or after this time (aware).
+            after: Only cases after this one in queue order (`queue_key` of the last seen).
+            max_id: Only cases with an id up to this one (`high_water` when the walk began),
+                so cases created during a walk do not shift it.
         """
         table = escalations_table
         rank = sa.case(
@@ -629,9 +652,29 @@ class EscalationStore:
             query = query.where(table.c.reasons.like(f'%"{reason}"%'))
         if channel is not None:
             query = query.where(table.c.channel == channel)
+        if conversation_id is not None:
+            query = query.where(table.c.conversation_id == conversation_id)
+        if updated_since is not None:
+            query = query.where(table.c.updated_at >= updated_since)
+        if max_id is not None:
+            query = query.where(table.c.id <= int(max_id))
+        if after is not None:
+            position, created_at, case_id = after
+            query = query.where(
+                sa.or_(
+                    rank > position,
+                    sa.and_(rank == position, table.c.created_at > created_at),
+                    sa.and_(rank == position, table.c.created_at == created_at, table.c.id > case_id),
+                )
+            )
         return self.run_in_transaction(
             lambda connection: [_escalation(row) for row in connection.execute(query)]
         )
+
+    def high_water(self) -> int:
+        """The largest case id so far (0 when there is none): where a paged walk stops."""
+        query = sa.select(sa.func.max(escalations_table.c.id))
+        return self.run_in_transaction(lambda connection: int(connection.execute(query).scalar() or 0))
 
     def counts(self) -> Dict[str, Dict[str, int]]:
         """{"status": {open, claimed, resolved}, "urgency": {...}} — urgency counts unresolved cases."""

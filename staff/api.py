@@ -1,53 +1,122 @@
 """The JSON API (a contract other tools use): escalations, one case with its transcript.
 
-Authentication: `Authorization: Bearer <STAFF_API_TOKEN>`, compared in constant time.
-With no token configured the API is off: every /api route answers 404, as if it did not
-exist. A wrong or missing token gets 401. Every read is audited with actor "api".
+Authentication: `Authorization: Bearer <token>`. Each integration gets its own token
+(`python -m staff.manage create-token NAME --scope escalations:read`): stored hashed,
+scoped, expiring, revocable, and every call is audited with the token's name (actor
+`token:NAME`). Scopes: `escalations:read` lists cases and reads their history;
+`transcripts:read` is needed as well for one case with its whole conversation. The
+single `STAFF_API_TOKEN` still works while it is set (deprecated; all scopes, actor
+`api`). A wrong, expired, revoked or missing token gets 401; a token without the scope
+a route needs gets 403.
+
+Paging: `GET /api/escalations` answers a JSON list in queue order (emergency, urgent,
+routine; oldest first within an urgency; then by id). When more cases follow, the
+`Link` header (RFC 8288) carries the next page's URL with `rel="next"`; follow it until
+there is none. The walk contains every case that matched when its first page was read,
+each exactly once, also while new cases arrive (those start the next walk; use
+`updated_since` to pick up changes). Cursors are opaque and signed, and only valid with
+the filters they were made for.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated, Any, Dict, List, Optional
+from typing import Annotated, Any, Callable, Dict, FrozenSet, List, Optional
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from meso.escalations import REASONS, STATUSES, URGENCIES, CaseEvent, Escalation
+from meso.api_tokens import SCOPES
+from meso.escalations import REASONS, STATUSES, URGENCIES, CaseEvent, Escalation, queue_key
 from meso.transcripts import TranscriptUnavailable, Turn
+from staff import cursor as cursors
 from staff.console import console_of
 
+logger = logging.getLogger(__name__)
+
 API_PREFIX = "/api"
-API_ACTOR = "api"
-API_VERSION = "1.0"
+LEGACY_ACTOR = "api"
+API_VERSION = "1.1"
 # Case ids are 32-bit integers in PostgreSQL (and 64-bit in SQLite): larger ones are
 # refused as invalid (422) instead of failing in the database.
 MAX_CASE_ID = 2**31 - 1
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+READ_CASES, READ_TRANSCRIPTS = "escalations:read", "transcripts:read"
+_legacy_warned = False
 
 
-def require_token(request: Request) -> None:
-    """Lets the request through only with the configured bearer token."""
-    expected = console_of(request).settings.staff_api_token
-    if not expected:
-        raise HTTPException(status_code=404, detail="Not Found")
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the audit actor and the scopes granted."""
+
+    actor: str
+    scopes: FrozenSet[str]
+
+
+def _unauthorized() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="A valid bearer token is required.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def authenticate(request: Request) -> Caller:
+    """The caller of this request by its bearer token; 401 without a valid one."""
+    console = console_of(request)
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise HTTPException(
-            status_code=401,
-            detail="A valid bearer token is required.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        raise _unauthorized()
+    token = console.api_tokens.authenticate(given)
+    if token is not None:
+        return Caller(f"token:{token.name}", token.scopes)
+    legacy = console.settings.staff_api_token
+    if legacy and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), legacy.encode("utf-8")):
+        global _legacy_warned
+        if not _legacy_warned:
+            logger.warning("STAFF_API_TOKEN is deprecated: give each integration its own token (create-token)")
+            _legacy_warned = True
+        return Caller(LEGACY_ACTOR, frozenset(SCOPES))
+    raise _unauthorized()
+
+
+def requires(*scopes: str) -> Callable[[Request], Caller]:
+    """A dependency: the caller, when its token has every one of `scopes` (403 otherwise)."""
+
+    def check(request: Request, caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+        missing = [scope for scope in scopes if scope not in caller.scopes]
+        if missing:
+            console_of(request).audit.record(
+                caller.actor, "api.denied", target=request.url.path, detail=f"missing={' '.join(missing)}"
+            )
+            raise HTTPException(
+                status_code=403,
+                detail=f"This token lacks the scope {' '.join(missing)}.",
+                headers={
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'
+                },
+            )
+        return caller
+
+    return check
 
 
 router = APIRouter(
     prefix=API_PREFIX,
-    dependencies=[Depends(require_token)],
+    dependencies=[Depends(authenticate)],
     tags=["escalations"],
-    responses={401: {"description": "Missing or wrong bearer token"}},
+    responses={
+        401: {"description": "Missing, wrong, expired or revoked bearer token"},
+        403: {"description": "The token lacks a scope this route needs"},
+    },
 )
 
 Status = Enum("Status", {name: name for name in STATUSES}, type=str)  # type: ignore[misc]
@@ -133,30 +202,111 @@ def _turn_out(turn: Turn) -> Dict[str, Any]:
     return {"who": turn.who, "text": turn.text, "at": turn.at}
 
 
-@router.get("/escalations", response_model=List[EscalationOut], summary="List escalations in queue order")
+NEXT_LINK = {
+    "Link": {
+        "description": 'RFC 8288: `<URL of the next page>; rel="next"` while more cases follow',
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _aware(value: Optional[datetime]) -> Optional[datetime]:
+    """A timestamp without an offset is read as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+@router.get(
+    "/escalations",
+    response_model=List[EscalationOut],
+    summary="List escalations in queue order, one page at a time",
+    responses={
+        200: {"headers": NEXT_LINK},
+        400: {"description": "The cursor was not issued by this console, or for other filters"},
+    },
+)
 def list_escalations(
     request: Request,
+    response: Response,
+    caller: Annotated[Caller, Depends(requires(READ_CASES))],
     status: Annotated[Optional[Status], Query(description="only cases with this status")] = None,
     urgency: Annotated[Optional[Urgency], Query(description="only cases with this urgency")] = None,
     reason: Annotated[Optional[Reason], Query(description="only cases with this reason code")] = None,
     channel: Annotated[
         Optional[str], Query(regex=r"^[a-z0-9_-]{1,32}$", description="only this channel")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="at most this many cases")] = 100,
+    conversation_id: Annotated[
+        Optional[str], Query(min_length=1, max_length=255, description="only cases of this conversation")
+    ] = None,
+    updated_since: Annotated[
+        Optional[datetime],
+        Query(description="only cases changed at or after this time (ISO 8601; UTC when no offset)"),
+    ] = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_PAGE_SIZE,
+            description=f"page size, 1 to {MAX_PAGE_SIZE}; further pages through the Link header",
+        ),
+    ] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        Optional[str],
+        Query(
+            min_length=1,
+            max_length=cursors.MAX_CURSOR_LENGTH,
+            description='opaque; take it from the Link rel="next" URL, never build it',
+        ),
+    ] = None,
 ) -> List[Dict[str, Any]]:
-    """Cases, most urgent first and oldest first within an urgency."""
+    """Cases, most urgent first, oldest first within an urgency, then by id.
+
+    A `Link: <...>; rel="next"` header points to the next page while more cases follow.
+    """
     console = console_of(request)
+    since = _aware(updated_since)
+    filters = {
+        "status": status.value if status else None,
+        "urgency": urgency.value if urgency else None,
+        "reason": reason.value if reason else None,
+        "channel": channel,
+        "conversation_id": conversation_id,
+        "updated_since": since.isoformat() if since else None,
+    }
+    if cursor is None:
+        position = None
+        max_id = console.escalations.high_water()
+    else:
+        try:
+            start = cursors.decode(console.cursor_signer, cursor, filters)
+        except cursors.InvalidCursor as exc:
+            console.audit.record(caller.actor, "api.list", detail=f"refused: {exc}")
+            raise HTTPException(status_code=400, detail=f"Invalid cursor: {exc}.") from exc
+        position, max_id = start.after, start.max_id
     cases = console.escalations.list(
-        status=status.value if status else None,
-        urgency=urgency.value if urgency else None,
-        reason=reason.value if reason else None,
+        status=filters["status"],
+        urgency=filters["urgency"],
+        reason=filters["reason"],
         channel=channel,
-        limit=limit,
+        conversation_id=conversation_id,
+        updated_since=since,
+        after=position,
+        max_id=max_id,
+        limit=limit + 1,
     )
-    filters = {"status": status, "urgency": urgency, "reason": reason, "channel": channel}
-    detail = " ".join(f"{k}={getattr(v, 'value', v)}" for k, v in filters.items() if v)
+    more = len(cases) > limit
+    cases = cases[:limit]
+    if more:
+        token = cursors.encode(console.cursor_signer, cursors.Cursor(queue_key(cases[-1]), max_id), filters)
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=token)}>; rel="next"'
+    shown = " ".join(f"{k}={v}" for k, v in filters.items() if v and k != "conversation_id")
+    if conversation_id:
+        shown += " conversation=given"  # ids can be phone-derived: not copied into the log
     console.audit.record(
-        API_ACTOR, "api.list", detail=f"{detail} limit={limit} returned={len(cases)}".strip()
+        caller.actor,
+        "api.list",
+        detail=f"{shown} limit={limit} page={'next' if cursor else 'first'} returned={len(cases)}".strip(),
     )
     return [escalation_out(case) for case in cases]
 
@@ -167,12 +317,19 @@ def list_escalations(
     summary="One escalation with its history and transcript",
     responses={404: {"description": "No such case"}},
 )
-def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_CASE_ID)]) -> Dict[str, Any]:
-    """The case, its events (oldest first) and the conversation transcript (oldest first)."""
+def get_escalation(
+    request: Request,
+    case_id: Annotated[int, Path(ge=1, le=MAX_CASE_ID)],
+    caller: Annotated[Caller, Depends(requires(READ_CASES, READ_TRANSCRIPTS))],
+) -> Dict[str, Any]:
+    """The case, its events (oldest first) and the conversation transcript (oldest first).
+
+    Needs the scopes escalations:read and transcripts:read.
+    """
     console = console_of(request)
     case = console.escalations.get(case_id)
     if case is None:
-        console.audit.record(API_ACTOR, "api.view", f"escalation:{case_id}", "not found")
+        console.audit.record(caller.actor, "api.view", f"escalation:{case_id}", "not found")
         raise HTTPException(status_code=404, detail="No such escalation")
     events = console.escalations.events(case_id)
     available = True
@@ -180,7 +337,7 @@ def get_escalation(request: Request, case_id: Annotated[int, Path(ge=1, le=MAX_C
         turns = console.transcripts.turns(case.conversation_id)
     except TranscriptUnavailable:
         turns, available = [], False
-    console.audit.record(API_ACTOR, "api.view", f"escalation:{case_id}")
+    console.audit.record(caller.actor, "api.view", f"escalation:{case_id}")
     return {
         **escalation_out(case),
         "events": [_event_out(event) for event in events],

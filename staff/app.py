@@ -19,8 +19,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from meso.escalations import EscalationUnavailable, utcnow
 from meso.settings import Settings, get_settings
-from staff import api, auth, pages
-from staff.auth import MAX_FORM_BYTES, NotSignedIn, Refused
+from staff import api, auth, mfa, pages
+from staff.auth import MAX_FORM_BYTES, NotSignedIn, Refused, SecondFactorNeeded
 from staff.body_limit import BodyLimitMiddleware
 from staff.console import Console, console_of
 from staff.security import SecurityHeadersMiddleware
@@ -66,6 +66,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.had_cookie:
             console_of(request).delete_cookie(response, console_of(request).session_cookie)
         return response
+
+    @app.exception_handler(SecondFactorNeeded)
+    async def second_factor_needed(request: Request, exc: SecondFactorNeeded) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse("/mfa", status_code=303)
+        return _error_page(request, 403, "Enter the code from your authenticator app first.")
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
@@ -130,6 +136,7 @@ def create_app(
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
     app.include_router(auth.router)
+    app.include_router(mfa.router)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -1,7 +1,9 @@
-"""Sign-in, sign-out, and the request dependencies that enforce a session and CSRF.
+"""Sign-in (the password step), sign-out, and the dependencies that enforce a session and CSRF.
 
 Web adapter only: passwords are checked by `meso.staff_users`, sessions kept by
-`staff.sessions`, failures counted by `staff.throttle`.
+`staff.sessions`, failures counted by `staff.throttle`. A right password opens only a
+pending session; `staff.mfa` asks for the second factor (or enrols it) and replaces it
+with a verified one. Every page with patient data requires a verified session.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from meso.staff_users import StaffUser
 from staff.console import Console, console_of
 from staff.csrf import origin_allowed, tokens_match
 from staff.sessions import StaffSession
@@ -31,6 +34,10 @@ class NotSignedIn(Exception):
     def __init__(self, had_cookie: bool = False) -> None:
         super().__init__("not signed in")
         self.had_cookie = had_cookie
+
+
+class SecondFactorNeeded(Exception):
+    """The session has seen the password only (the app redirects pages to /mfa)."""
 
 
 class Refused(Exception):
@@ -58,15 +65,24 @@ def optional_session(request: Request) -> Optional[StaffSession]:
     return session
 
 
-def require_session(request: Request) -> StaffSession:
-    """The live session; raises NotSignedIn otherwise."""
+def any_session(request: Request) -> StaffSession:
+    """The live session, verified or still waiting for its second factor; NotSignedIn otherwise."""
     session = optional_session(request)
     if session is None:
         raise NotSignedIn(had_cookie=console_of(request).session_cookie in request.cookies)
     return session
 
 
+def require_session(request: Request) -> StaffSession:
+    """The live session after password and second factor; raises NotSignedIn or SecondFactorNeeded."""
+    session = any_session(request)
+    if not session.verified:
+        raise SecondFactorNeeded()
+    return session
+
+
 SessionDep = Annotated[StaffSession, Depends(require_session)]
+AnySessionDep = Annotated[StaffSession, Depends(any_session)]
 
 
 def require_admin(request: Request, session: SessionDep) -> StaffSession:
@@ -90,8 +106,7 @@ async def _read_form(request: Request) -> FormData:
         raise Refused(400, "This form could not be read.") from exc
 
 
-async def session_form(request: Request, session: SessionDep) -> FormData:
-    """The posted form of a signed-in user, after the CSRF token check (403 when bad)."""
+async def _checked_form(request: Request, session: StaffSession) -> FormData:
     form = await _read_form(request)
     token = form.get("csrf_token")
     if not tokens_match(session.csrf_token, token if isinstance(token, str) else None):
@@ -99,6 +114,16 @@ async def session_form(request: Request, session: SessionDep) -> FormData:
             403, "This form has expired or was not sent by the console. Reload the page and try again."
         )
     return form
+
+
+async def session_form(request: Request, session: SessionDep) -> FormData:
+    """The posted form of a signed-in user, after the CSRF token check (403 when bad)."""
+    return await _checked_form(request, session)
+
+
+async def any_session_form(request: Request, session: AnySessionDep) -> FormData:
+    """The posted form of a verified or pending session, after the CSRF token check."""
+    return await _checked_form(request, session)
 
 
 async def login_form(request: Request) -> FormData:
@@ -125,20 +150,22 @@ def _login_page(request: Request, console: Console, status_code: int = 200, erro
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    """The sign-in form (signed-in users go to the queue)."""
-    if optional_session(request) is not None:
-        return RedirectResponse("/", status_code=303)
+    """The sign-in form (signed-in users go to the queue, pending ones to their second factor)."""
+    session = optional_session(request)
+    if session is not None:
+        return RedirectResponse("/" if session.verified else "/mfa", status_code=303)
     return _login_page(request, console_of(request))
 
 
 AdminDep = Annotated[StaffSession, Depends(require_admin)]
 SessionForm = Annotated[FormData, Depends(session_form)]
+AnySessionForm = Annotated[FormData, Depends(any_session_form)]
 LoginForm = Annotated[FormData, Depends(login_form)]
 
 
 @router.post("/login")
 def login(request: Request, form: LoginForm) -> Response:
-    """Checks the password under the throttle and starts a brand-new session."""
+    """Checks the password under the throttle and starts a pending session (second factor next)."""
     console = console_of(request)
     username = str(form.get("username") or "").strip()[:64]
     password = str(form.get("password") or "")
@@ -159,20 +186,39 @@ def login(request: Request, form: LoginForm) -> Response:
         console.audit.record("anonymous", "login.failed", target=f"user:{username}", detail=f"ip={ip}")
         return _login_page(request, console, 401, "Wrong username or password.")
     console.throttle.succeeded(username)
-    # Never reuse a session id that existed before sign-in (session fixation).
-    old = console.unsign_session(request.cookies.get(console.session_cookie))
-    if old:
-        console.sessions.end(old)
-    session = console.sessions.start(user)
-    console.audit.record(user.username, "login", detail=f"ip={ip}")
-    response = RedirectResponse("/", status_code=303)
-    console.set_cookie(response, console.session_cookie, console.sign_session(session.session_id))
+    enrolled = console.second_factor.is_enrolled(user.id)
+    console.audit.record(
+        user.username, "login.password", detail=f"ip={ip} next={'code' if enrolled else 'enrol'}"
+    )
+    response = RedirectResponse("/mfa" if enrolled else "/mfa/enrol", status_code=303)
+    set_session_cookie(request, response, start_session(request, user, verified=False))
     console.delete_cookie(response, console.login_cookie)
     return response
 
 
+def start_session(request: Request, user: StaffUser, verified: bool) -> StaffSession:
+    """Ends the request's session, if any, and starts a brand-new one for this request.
+
+    A session id that existed before a sign-in step is never reused (session fixation);
+    the caller sends the new id with `set_session_cookie`.
+    """
+    console = console_of(request)
+    old = console.unsign_session(request.cookies.get(console.session_cookie))
+    if old:
+        console.sessions.end(old)
+    session = console.sessions.start(user, verified=verified)
+    request.state.staff_session = session
+    return session
+
+
+def set_session_cookie(request: Request, response: Response, session: StaffSession) -> None:
+    """Sends the (signed) session id."""
+    console = console_of(request)
+    console.set_cookie(response, console.session_cookie, console.sign_session(session.session_id))
+
+
 @router.post("/logout")
-def logout(request: Request, form: SessionForm, session: SessionDep) -> Response:
+def logout(request: Request, form: AnySessionForm, session: AnySessionDep) -> Response:
     """Ends the session server-side and clears the cookie."""
     console = console_of(request)
     console.sessions.end(session.session_id)

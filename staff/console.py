@@ -12,14 +12,17 @@ import jinja2
 from argon2 import PasswordHasher
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
+from meso.api_tokens import ApiTokenStore
 from meso.audit import AuditLog
 from meso.escalations import EscalationStore
 from meso.settings import Settings
+from meso.staff_mfa import SecondFactorStore
 from meso.staff_users import StaffUserStore
 from meso.transcripts import TranscriptStore
 from staff.csrf import LoginTokens
+from staff.cursor import make_serializer
 from staff.rendering import make_environment
 from staff.sessions import SessionStore, StaffSession
 from staff.throttle import LoginThrottle, ThrottlePolicy
@@ -39,10 +42,13 @@ class Console:
     transcripts: TranscriptStore
     audit: AuditLog
     users: StaffUserStore
+    second_factor: SecondFactorStore
+    api_tokens: ApiTokenStore
     sessions: SessionStore
     throttle: LoginThrottle
     login_tokens: LoginTokens
     cookie_signer: Signer
+    cursor_signer: URLSafeSerializer
     templates: jinja2.Environment
 
     @classmethod
@@ -76,6 +82,8 @@ class Console:
             transcripts=TranscriptStore(settings.tracker_url),
             audit=AuditLog(url, clock=clock),
             users=StaffUserStore(url, clock=clock, hasher=password_hasher),
+            second_factor=SecondFactorStore(url, clock=clock, hasher=password_hasher),
+            api_tokens=ApiTokenStore(url, clock=clock),
             sessions=SessionStore(
                 url,
                 idle=timedelta(minutes=settings.staff_session_idle_minutes),
@@ -93,6 +101,7 @@ class Console:
             ),
             login_tokens=LoginTokens(secret),
             cookie_signer=Signer(secret, salt="staff-session"),
+            cursor_signer=make_serializer(secret),
             templates=make_environment(),
         )
 

@@ -4,12 +4,17 @@
     python -m staff.manage set-password USERNAME [--password-stdin]
     python -m staff.manage disable-user USERNAME | enable-user USERNAME
     python -m staff.manage list-users
+    python -m staff.manage reset-mfa USERNAME
+    python -m staff.manage create-token NAME --scope escalations:read [--scope ...] [--days N]
+    python -m staff.manage list-tokens | revoke-token NAME
     python -m staff.manage purge [--days N]
     python -m staff.manage seed-demo
 
 Passwords are read from a prompt (typed twice) or, with --password-stdin, from the first
 line of standard input; never from the command line, where other users and the shell
-history could see them.
+history could see them. A new account enrols its second factor (TOTP) at its first
+sign-in; `reset-mfa` makes the user enrol again (lost phone, used-up recovery codes).
+`create-token` prints the new API token once; only its hash is stored.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import getpass
 import sys
 from typing import List, Optional, TextIO
 
+from meso.api_tokens import DEFAULT_DAYS, SCOPES, ApiTokenStore, TokenExists, UnknownToken
 from meso.audit import AuditLog
+from meso.escalations import utcnow
 from meso.settings import Settings, get_settings
+from meso.staff_mfa import SecondFactorStore
 from meso.staff_users import ROLES, StaffUserStore, UnknownUser, UserExists
 from staff.retention import purge
 from staff.sessions import SessionStore
@@ -57,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("disable-user", "enable-user"):
         commands.add_parser(name, help=f"{name.split('-')[0]} an account").add_argument("username")
     commands.add_parser("list-users", help="list accounts")
+    commands.add_parser("reset-mfa", help="remove a second factor: enrol again at next sign-in").add_argument(
+        "username"
+    )
+    token = commands.add_parser("create-token", help="create an API token (printed once)")
+    token.add_argument("name", help="the integration's name, shown in the audit log")
+    token.add_argument("--scope", action="append", choices=SCOPES, required=True, help="repeat for more")
+    token.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"lifetime (default {DEFAULT_DAYS})")
+    commands.add_parser("list-tokens", help="list API tokens (never their values)")
+    commands.add_parser("revoke-token", help="revoke an API token at once").add_argument("name")
     retention = commands.add_parser("purge", help="delete conversations and escalations past retention")
     retention.add_argument("--days", type=int, default=None, help="retention period (default RETENTION_DAYS)")
     commands.add_parser("seed-demo", help="add fake demo cases and conversations (never real data)")
@@ -94,9 +111,40 @@ def run(
             audit.record(CLI_ACTOR, "user.disable" if disabled else "user.enable", f"user:{account.username}")
             print(f"{'disabled' if disabled else 'enabled'} {account.username}")
         elif args.command == "list-users":
+            second_factor = SecondFactorStore(url)
             for user in users.list():
                 state = " (disabled)" if user.disabled else ""
-                print(f"{user.username}\t{user.role}{state}")
+                mfa = "totp" if second_factor.is_enrolled(user.id) else "not enrolled"
+                print(f"{user.username}\t{user.role}{state}\t{mfa}")
+        elif args.command == "reset-mfa":
+            account = users.get(args.username)
+            if account is None:
+                raise UnknownUser(args.username)
+            had = SecondFactorStore(url).reset(account.id)
+            ended = SessionStore(url).end_all(account.id)
+            audit.record(CLI_ACTOR, "mfa.reset", f"user:{account.username}", f"had_key={had} sessions={ended}")
+            print(f"second factor removed for {account.username}; they enrol again at the next sign-in")
+        elif args.command == "create-token":
+            created, secret = ApiTokenStore(url).create(args.name, args.scope, args.days)
+            scopes = " ".join(sorted(created.scopes))
+            audit.record(
+                CLI_ACTOR, "token.create", f"token:{created.name}", f"scopes={scopes} expires={created.expires_at:%Y-%m-%d}"
+            )
+            print(f"created token {created.name} ({scopes}), expires {created.expires_at:%Y-%m-%d}.")
+            print("Copy it now, it is not shown again:")
+            print(secret)
+        elif args.command == "list-tokens":
+            now = utcnow()
+            for item in ApiTokenStore(url).list():
+                used = f"{item.last_used_at:%Y-%m-%d %H:%M}" if item.last_used_at else "never"
+                print(
+                    f"{item.name}\t{' '.join(sorted(item.scopes))}\t{item.state(now)}\t"
+                    f"expires {item.expires_at:%Y-%m-%d}\tlast used {used}"
+                )
+        elif args.command == "revoke-token":
+            revoked = ApiTokenStore(url).revoke(args.name)
+            audit.record(CLI_ACTOR, "token.revoke", f"token:{revoked.name}")
+            print(f"revoked token {revoked.name}")
         elif args.command == "purge":
             days = settings.retention_days if args.days is None else args.days
             result = purge(settings, days, actor=CLI_ACTOR)
@@ -110,10 +158,14 @@ def run(
             ids = seed_demo(settings)
             audit.record(CLI_ACTOR, "seed.demo", detail=f"cases={len(ids)}")
             print(f"added {len(ids)} fake demo cases")
-    except (ValueError, UserExists, UnknownUser) as exc:
+    except (ValueError, UserExists, UnknownUser, UnknownToken) as exc:
         message = f"user already exists: {exc}" if isinstance(exc, UserExists) else str(exc)
         if isinstance(exc, UnknownUser):
             message = f"no such user: {exc}"
+        elif isinstance(exc, TokenExists):
+            message = f"a token with this name exists: {exc}"
+        elif isinstance(exc, UnknownToken):
+            message = f"no such token: {exc}"
         print(f"error: {message}", file=sys.stderr)
         return 2
     return 0

@@ -1,8 +1,11 @@
 """Server-side staff sessions: a random id per sign-in, idle and absolute expiry.
 
 The browser holds the random session id (signed, in an HttpOnly cookie); the database
-holds only its SHA-256, the user, a CSRF token and two timestamps. Signing out or
-expiring deletes the row, so a copied cookie is worthless afterwards.
+holds only its SHA-256, the user, a CSRF token, whether the second factor was given, and
+two timestamps. Signing out or expiring deletes the row, so a copied cookie is worthless
+afterwards. A session that has only seen the password (`verified` false) reaches nothing
+but the second-factor pages and ends after 10 minutes; the second factor replaces it with
+a new, verified session (a new id).
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ sessions_table = sa.Table(
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("verified", sa.Boolean, nullable=False, default=False),
 )
+
+PENDING_MAX_AGE = timedelta(minutes=10)
 
 
 def _digest(session_id: str) -> str:
@@ -38,12 +44,14 @@ def _digest(session_id: str) -> str:
 
 @dataclass(frozen=True)
 class StaffSession:
-    """A live session: who, and the CSRF token its forms must carry."""
+    """A live session: who, the CSRF token its forms must carry, and whether the second
+    factor was given (only verified sessions reach patient data)."""
 
     session_id: str
     user: StaffUser
     csrf_token: str
     created_at: datetime
+    verified: bool = False
 
 
 class SessionStore:
@@ -73,8 +81,13 @@ class SessionStore:
         """The shared, migrated engine."""
         return shared_engine(self.url)
 
-    def start(self, user: StaffUser) -> StaffSession:
-        """A brand-new session (new random id and CSRF token) for `user`."""
+    def start(self, user: StaffUser, verified: bool = False) -> StaffSession:
+        """A brand-new session (new random id and CSRF token) for `user`.
+
+        Args:
+            user: The account that gave its password.
+            verified: True once the second factor was given as well.
+        """
         now = self._clock()
         session_id = secrets.token_urlsafe(32)
         csrf_token = secrets.token_urlsafe(32)
@@ -85,6 +98,10 @@ class SessionStore:
                     sa.or_(
                         sessions_table.c.last_seen_at < now - self.idle,
                         sessions_table.c.created_at < now - self.max_age,
+                        sa.and_(
+                            sessions_table.c.verified.is_(False),
+                            sessions_table.c.created_at < now - PENDING_MAX_AGE,
+                        ),
                     )
                 )
             )
@@ -95,9 +112,10 @@ class SessionStore:
                     csrf_token=csrf_token,
                     created_at=now,
                     last_seen_at=now,
+                    verified=verified,
                 )
             )
-        return StaffSession(session_id, user, csrf_token, now)
+        return StaffSession(session_id, user, csrf_token, now, verified)
 
     def resume(self, session_id: str) -> Optional[StaffSession]:
         """The live session with this id, marked as used now; None when unknown or expired.
@@ -115,6 +133,7 @@ class SessionStore:
                 s.csrf_token,
                 s.created_at,
                 s.last_seen_at,
+                s.verified,
                 u.username,
                 u.role,
                 u.disabled,
@@ -127,7 +146,12 @@ class SessionStore:
             row = connection.execute(query).first()
             if row is None:
                 return None
-            expired = now - row.last_seen_at > self.idle or now - row.created_at > self.max_age
+            age = now - row.created_at
+            expired = (
+                now - row.last_seen_at > self.idle
+                or age > self.max_age
+                or (not row.verified and age > PENDING_MAX_AGE)
+            )
             if expired or row.disabled:
                 connection.execute(sessions_table.delete().where(sessions_table.c.id_hash == key))
                 return None
@@ -135,7 +159,7 @@ class SessionStore:
                 sessions_table.update().where(sessions_table.c.id_hash == key).values(last_seen_at=now)
             )
         user = StaffUser(row.user_id, row.username, row.role, row.user_created_at, False)
-        return StaffSession(session_id, user, row.csrf_token, row.created_at)
+        return StaffSession(session_id, user, row.csrf_token, row.created_at, bool(row.verified))
 
     def end(self, session_id: str) -> None:
         """Deletes the session server-side (sign-out); unknown ids are ignored."""

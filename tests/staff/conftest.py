@@ -6,8 +6,9 @@ import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from meso import escalations, transcripts
 from meso.db import migrate
 from meso.escalations import Contact, Escalation, EscalationStore
 from meso.settings import Settings
+from meso.staff_mfa import SecondFactorStore
 from meso.staff_users import StaffUserStore
 from staff.app import create_app
 from staff.seed import tracker_rows, write_tracker_rows
@@ -51,6 +53,9 @@ class FakeClock:
 
 
 _TEMPLATE: Dict[str, Path] = {}
+# What each test user's authenticator app and desk drawer hold, by (database URL, username).
+TOTP_SECRETS: Dict[Tuple[str, str], str] = {}
+RECOVERY_CODES: Dict[Tuple[str, str], List[str]] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -103,11 +108,23 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+def enrol(settings: Settings, clock: FakeClock, user_id: int, username: str) -> None:
+    """Enrols a second factor through the store, as the enrolment page does (tested there)."""
+    second_factor = SecondFactorStore(settings.escalation_url, clock=clock, hasher=FAST_HASHER)
+    secret = second_factor.begin_enrolment(user_id).secret
+    codes = second_factor.confirm_enrolment(user_id, secret, pyotp.TOTP(secret).at(clock()))
+    assert codes is not None
+    TOTP_SECRETS[(settings.escalation_url, username)] = secret
+    RECOVERY_CODES[(settings.escalation_url, username)] = codes
+
+
 @pytest.fixture()
-def users(settings: Settings) -> StaffUserStore:
+def users(settings: Settings, clock: FakeClock) -> StaffUserStore:
+    """nurse (staff) and boss (admin), both with a second factor already enrolled."""
     store = StaffUserStore(settings.escalation_url, hasher=FAST_HASHER)
-    store.create("nurse", PASSWORDS["nurse"], "staff")
-    store.create("boss", PASSWORDS["boss"], "admin")
+    for name, role in (("nurse", "staff"), ("boss", "admin")):
+        user = store.create(name, PASSWORDS[name], role)
+        enrol(settings, clock, user.id, name)
     return store
 
 
@@ -185,9 +202,58 @@ def post_login(
     )
 
 
+def totp_code(client: TestClient, username: str, fresh: bool = True) -> str:
+    """The code `username`'s authenticator app shows at the console's time.
+
+    With `fresh`, the console's fake clock first moves to the next 30-second step, as a
+    person signing in again would wait for a new code (a used code is refused).
+    """
+    console = client.app.state.console  # type: ignore[attr-defined]
+    if fresh and isinstance(console.clock, FakeClock):
+        console.clock.advance(seconds=30)
+    return pyotp.TOTP(TOTP_SECRETS[(console.settings.escalation_url, username)]).at(console.clock())
+
+
+def second_factor(client: TestClient, username: str = "nurse", code: Optional[str] = None) -> Any:
+    """Posts a TOTP code on the /mfa page (after the password); returns the POST response."""
+    token = csrf_token(client, "/mfa")
+    return client.post(
+        "/mfa",
+        data={"code": code or totp_code(client, username), "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+def enrol_in_page(client: TestClient, username: str) -> Any:
+    """Enrols through /mfa/enrol (the key as the page spells it out); returns the confirm response."""
+    console = client.app.state.console  # type: ignore[attr-defined]
+    page = client.get("/mfa/enrol")
+    key = re.search(r'id="secret">([A-Z2-7 ]+)<', page.text)
+    assert key, page.text
+    secret = key.group(1).replace(" ", "")
+    TOTP_SECRETS[(console.settings.escalation_url, username)] = secret
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    response = client.post(
+        "/mfa/enrol",
+        data={"code": totp_code(client, username, fresh=False), "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", response.text)
+    if codes:
+        RECOVERY_CODES[(console.settings.escalation_url, username)] = codes
+    return response
+
+
 def login(client: TestClient, username: str = "nurse", password: Optional[str] = None) -> Any:
-    """Signs in through the real form (with its CSRF token); returns the POST response."""
-    return post_login(client, login_token(client), username, password)
+    """Signs in through the real forms: password (with its CSRF token), then a TOTP code,
+    or the enrolment for an account without one. Returns the last POST response."""
+    response = post_login(client, login_token(client), username, password)
+    if response.status_code != 303:
+        return response
+    if response.headers["location"] == "/mfa/enrol":
+        return enrol_in_page(client, username)
+    return second_factor(client, username)
 
 
 def csrf_token(client: TestClient, path: str = "/") -> str:

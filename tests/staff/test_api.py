@@ -149,7 +149,7 @@ def test_api_reads_are_audited_as_api(client: TestClient, cases: Dict[str, Any],
     client.get("/api/escalations/9999", headers=AUTH)
     entries = list(reversed(AuditLog(settings.escalation_url).entries()))
     assert [(e.actor, e.action, e.target, e.detail) for e in entries] == [
-        ("api", "api.list", None, "urgency=routine limit=10 returned=2"),
+        ("api", "api.list", None, "urgency=routine limit=10 page=first returned=2"),
         ("api", "api.view", f"escalation:{cases['emergency'].id}", None),
         ("api", "api.view", "escalation:9999", "not found"),
     ]

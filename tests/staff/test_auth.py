@@ -25,6 +25,7 @@ from tests.staff.conftest import (
     make_app,
     make_settings,
     post_login,
+    second_factor,
     session_cookie,
 )
 
@@ -164,8 +165,12 @@ def test_a_new_session_id_at_every_login(app: object) -> None:
         token = login_token(victim)
         victim.cookies.set("staff_session", planted, domain="127.0.0.1", path="/")
         assert post_login(victim, token).status_code == 303
+        pending = session_cookie(victim)
+        assert pending and pending != planted
+        # The second factor replaces the pending session id with yet another one.
+        assert second_factor(victim).status_code == 303
         fresh = session_cookie(victim)
-        assert fresh and fresh != planted
+        assert fresh and fresh not in (planted, pending)
         assert "Signed in as <strong>nurse</strong>" in victim.get("/").text
         assert attacker.get("/", follow_redirects=False).status_code == 303
 

@@ -1,8 +1,12 @@
 """The console in a real browser (Debian's Chromium, headless) against the real app on uvicorn.
 
-Signs in, reads the queue, opens a transcript, claims and resolves a case, signs out;
-no JavaScript dialog may fire for the XSS payloads. Also refreshes the README screenshot
-docs/img/staff-queue.png from the fake demo data.
+Enrols the second factor (QR code drawn by the console, key typed from the page, code
+computed by pyotp as an authenticator app would), reads the queue, opens a transcript,
+claims and resolves a case, signs out; no JavaScript dialog may fire for the XSS
+payloads. Then the second factor's paths: a wrong code, a replayed code, a recovery code
+(once only) and an administrator's reset. The console runs on a fake clock that the test
+moves by 30 s where a person would wait for the next code. Also refreshes the README
+screenshots docs/img/staff-queue.png and docs/img/staff-enrol.png from fake data.
 """
 
 from __future__ import annotations
@@ -11,21 +15,27 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Iterator, List, Tuple
 
+import pyotp
 import pytest
 import uvicorn
 
+from meso.audit import AuditLog
 from meso.escalations import Contact, EscalationStore
 from meso.settings import Settings
 from meso.staff_users import StaffUserStore
+from staff import manage
 from staff.app import create_app
 from staff.seed import seed_demo, tracker_rows, write_tracker_rows
-from tests.staff.conftest import HOSTILE_MESSAGE, IMG, SCRIPT, make_settings
+from tests.staff.conftest import FAST_HASHER, HOSTILE_MESSAGE, IMG, SCRIPT, FakeClock, make_settings
 from tests.support.browser import chromium
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "staff-queue.png"
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+SCREENSHOT = IMAGES / "staff-queue.png"
+ENROL_SCREENSHOT = IMAGES / "staff-enrol.png"
 PASSWORD = "browser-test-password"
+Console = Tuple[str, Settings, FakeClock]
 
 
 def _free_port() -> int:
@@ -35,16 +45,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def console(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
-    """The console on uvicorn, on a free loopback port, with fake demo data."""
+def console(tmp_path: Path) -> Iterator[Console]:
+    """The console on uvicorn, on a free loopback port, with fake demo data and a fake clock."""
     settings = make_settings(tmp_path)
     StaffUserStore(settings.escalation_url).create("nurse", PASSWORD, "staff")
     seed_demo(settings)
+    clock = FakeClock()
     port = _free_port()
+    app = create_app(settings, clock=clock, password_hasher=FAST_HASHER)
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-        )
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -54,34 +64,73 @@ def console(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
             pytest.fail("the console did not start on uvicorn")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", settings
+        yield f"http://127.0.0.1:{port}", settings, clock
     finally:
         server.should_exit = True
         thread.join(timeout=10)
 
 
-def test_staff_workflow_in_chromium(console: tuple[str, Settings]) -> None:
-    base, settings = console
+def _page(browser: Any, base: str, dialogs: List[str], errors: List[str]) -> Any:
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    # Only the console itself may be contacted: no network beyond loopback.
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
+    )
+    return page
+
+
+def _password(page: Any, base: str, expected: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", "nurse")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}{expected}")
+
+
+def _enrol(page: Any, base: str, clock: FakeClock, screenshot: bool = False) -> Tuple[str, List[str]]:
+    """Enrols on /mfa/enrol as a person with an authenticator app; returns key and recovery codes."""
+    qr = page.locator("img.qr")
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")  # drawn, and allowed by the CSP
+    assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml")
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    assert len(secret) == 32
+    if screenshot:
+        page.screenshot(path=str(ENROL_SCREENSHOT), full_page=True)
+    page.fill("#code", pyotp.TOTP(secret).at(clock()))
+    page.click("#confirm")
+    codes = page.locator(".recovery-codes li").all_inner_texts()
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert "shown only" in page.content()
+    page.click("#continue")
+    page.wait_for_url(f"{base}/")
+    return secret, codes
+
+
+def _sign_out(page: Any, base: str) -> None:
+    page.click(".signout button")
+    page.wait_for_url(f"{base}/login?m=signed_out")
+
+
+def test_staff_workflow_in_chromium(console: Console) -> None:
+    base, settings, clock = console
     dialogs: List[str] = []
     errors: List[str] = []
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1360, "height": 900})
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        # Only the console itself may be contacted: no network beyond loopback.
-        page.route(
-            "**/*",
-            lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
-        )
+        page = _page(browser, base, dialogs, errors)
 
-        # Signed out: the queue sends us to the sign-in form.
+        # Signed out: the queue sends us to the sign-in form; the password alone leads
+        # to enrolment of the second factor, not to the queue.
         page.goto(f"{base}/")
         assert page.url == f"{base}/login"
-        page.fill("#username", "nurse")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        _password(page, base, "/mfa/enrol")
+        page.goto(f"{base}/")
+        assert page.url == f"{base}/mfa/enrol"  # pending: the queue is not reachable
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        _enrol(page, base, clock, screenshot=True)
 
         # The queue: emergency first, labelled in text as well as colour.
         rows = page.locator("table.queue tbody tr")
@@ -130,10 +179,76 @@ def test_staff_workflow_in_chromium(console: tuple[str, Settings]) -> None:
         assert page.url == f"{base}/login"
     assert dialogs == [], f"a JavaScript dialog fired: {dialogs}"
     assert errors == [], f"page errors or CSP violations: {errors}"
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert SCREENSHOT.stat().st_size > 10_000 and ENROL_SCREENSHOT.stat().st_size > 10_000
+
+
+def test_second_factor_in_chromium(console: Console) -> None:
+    base, settings, clock = console
+    dialogs: List[str] = []
+    errors: List[str] = []
+    with chromium() as browser:
+        page = _page(browser, base, dialogs, errors)
+        _password(page, base, "/mfa/enrol")
+        secret, recovery = _enrol(page, base, clock)
+        enrol_code = pyotp.TOTP(secret).at(clock())
+        _sign_out(page, base)
+
+        # A wrong code, then the code already used for enrolment (same 30 s step): both refused.
+        _password(page, base, "/mfa")
+        wrong = f"{(int(enrol_code) + 1) % 1_000_000:06d}"
+        for code, message in ((wrong, "Wrong code"), (enrol_code, "already used")):
+            page.fill("#code", code)
+            page.click("#verify")
+            assert message in page.locator(".error").inner_text()
+            assert page.url == f"{base}/mfa"
+        page.goto(f"{base}/")
+        assert page.url == f"{base}/mfa"
+
+        # The next code, 30 s later, opens the queue.
+        clock.advance(seconds=30)
+        page.fill("#code", pyotp.TOTP(secret).at(clock()))
+        page.click("#verify")
+        page.wait_for_url(f"{base}/")
+        assert page.locator("table.queue tbody tr").count() == 6
+        _sign_out(page, base)
+
+        # A recovery code works once.
+        for attempt in range(2):
+            _password(page, base, "/mfa")
+            page.click(".recovery summary")
+            page.fill("#recovery_code", recovery[3].upper())
+            page.click("#use-recovery")
+            if attempt == 0:
+                page.wait_for_url(f"{base}/")
+                _sign_out(page, base)
+            else:
+                assert "already used" in page.locator(".error").inner_text()
+                assert page.url == f"{base}/mfa/recovery"
+
+        # An administrator resets the second factor: the session ends, enrolment starts again
+        # with a new key, and the old key's codes no longer count.
+        clock.advance(seconds=30)
+        page.fill("#code", pyotp.TOTP(secret).at(clock()))
+        page.click("#verify")
+        page.wait_for_url(f"{base}/")
+        assert manage.run(["reset-mfa", "nurse"], settings=settings) == 0
+        page.reload()
+        assert page.url == f"{base}/login?m=expired"
+        _password(page, base, "/mfa/enrol")
+        new_secret, _ = _enrol(page, base, clock)
+        assert new_secret != secret
+    # The refused codes are answered 401, which Chromium reports; nothing else may appear.
+    refused = "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    assert dialogs == [] and [error for error in errors if error != refused] == [], (dialogs, errors)
+    assert errors.count(refused) == 3
+    actions = [entry.action for entry in AuditLog(settings.escalation_url).entries(limit=1000)]
+    for action in ("mfa.enrolled", "mfa.failed", "mfa.replayed", "mfa.recovery_used", "mfa.reset", "login"):
+        assert action in actions, action
+    assert actions.count("mfa.enrolled") == 2 and actions.count("mfa.recovery_used") == 1
 
 
 def _add_hostile_case(settings: Settings) -> int:
+    """A case whose message and contact carry XSS payloads."""
     store = EscalationStore(settings.escalation_url, alert_channels=())
     case = store.record(
         "hostile-1",

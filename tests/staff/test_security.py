@@ -13,15 +13,18 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from meso.api_tokens import ApiTokenStore
 from meso.audit import AuditLog, audit_table
 from meso.escalations import Contact, EscalationStore
 from meso.settings import Settings
+from meso.staff_users import StaffUserStore
 from staff.security import CSP
 from staff.seed import tracker_rows, write_tracker_rows
 from tests.staff.conftest import (
     API_TOKEN,
     BASE_URL,
     CONTROLS,
+    FAST_HASHER,
     HOSTILE_MESSAGE,
     IMG,
     RLO,
@@ -29,9 +32,13 @@ from tests.staff.conftest import (
     FakeClock,
     add_case,
     csrf_token,
+    enrol_in_page,
     login,
+    login_token,
     make_app,
     make_settings,
+    post_login,
+    second_factor,
 )
 
 PUBLIC = {"/login", "/healthz"}
@@ -61,6 +68,11 @@ def test_the_route_table_is_what_this_file_covers(app: FastAPI) -> None:
         ("POST", "/escalations/{case_id}/resolve"),
         ("GET", "/audit"),
         ("POST", "/logout"),
+        ("GET", "/mfa"),
+        ("POST", "/mfa"),
+        ("POST", "/mfa/recovery"),
+        ("GET", "/mfa/enrol"),
+        ("POST", "/mfa/enrol"),
     }
     assert set(api_routes(app)) == {"/api/escalations", "/api/escalations/{case_id}", "/api/openapi.json"}
 
@@ -102,16 +114,25 @@ def test_every_api_route_is_refused_without_the_token(
     assert client.get("/api/escalations").status_code == 401
 
 
-def test_api_is_off_when_no_token_is_configured(tmp_path: Path, users: object, clock: FakeClock) -> None:
-    app = make_app(make_settings(tmp_path, staff_api_token=""), clock)
+def test_without_the_legacy_token_only_issued_tokens_open_the_api(
+    tmp_path: Path, users: object, clock: FakeClock
+) -> None:
+    settings = make_settings(tmp_path, staff_api_token="")
+    app = make_app(settings, clock)
+    _, secret = ApiTokenStore(settings.escalation_url, clock=clock).create(
+        "reporting", ["escalations:read", "transcripts:read"]
+    )
     with TestClient(app, base_url=BASE_URL) as client:
         for path in api_routes(app):
+            url = path.replace("{case_id}", "1")
             for headers in (
                 {},
                 {"Authorization": "Bearer "},
                 {"Authorization": "Bearer anything-at-all-here"},
+                {"Authorization": f"Bearer {API_TOKEN}"},
             ):
-                assert client.get(path.replace("{case_id}", "1"), headers=headers).status_code == 404
+                assert client.get(url, headers=headers).status_code == 401, (url, headers)
+            assert client.get(url, headers={"Authorization": f"Bearer {secret}"}).status_code in (200, 404)
 
 
 def test_short_api_tokens_are_refused_at_startup(tmp_path: Path) -> None:
@@ -218,6 +239,68 @@ def test_no_inline_script_or_style_in_any_page(
         assert "<style" not in text and " style=" not in text
         assert not re.search(r"<script(?![^>]*\bsrc=)", text)
         assert not re.search(r"\son[a-z]+=", text)
+
+
+def test_second_factor_pages_have_the_same_headers_and_no_inline_code(
+    client: TestClient, settings: Settings
+) -> None:
+    StaffUserStore(settings.escalation_url, hasher=FAST_HASHER).create("carer", "a-long-enough-password")
+    post_login(client, login_token(client), "carer", "a-long-enough-password")
+    responses = [client.get("/mfa/enrol")]
+    responses.append(enrol_in_page(client, "carer"))  # the recovery codes page
+    client.cookies.clear()
+    post_login(client, login_token(client))
+    responses.append(client.get("/mfa"))
+    responses.append(second_factor(client, code="000000x"))
+    for response in responses:
+        assert response.headers["content-security-policy"] == CSP
+        assert response.headers["cache-control"] == "no-store"  # keys and recovery codes
+        text = response.text
+        assert "<style" not in text and " style=" not in text
+        assert not re.search(r"<script", text)
+        assert not re.search(r"\son[a-z]+=", text)
+        assert not re.search(r'(src|href)="https?://', text), "no third-party resource"
+
+
+def test_every_patient_page_refuses_a_password_only_session(
+    app: FastAPI, client: TestClient, store: EscalationStore, settings: Settings, clock: FakeClock
+) -> None:
+    case = add_case(store, settings, clock)
+    post_login(client, login_token(client), "boss")
+    token = csrf_token(client, "/mfa")
+    for method, path in page_routes(app):
+        if path.startswith("/mfa") or path == "/logout":
+            continue
+        url = path.replace("{case_id}", str(case.id))
+        response = client.request(
+            method,
+            url,
+            data={"csrf_token": token, "note": "x", "outcome": "No action needed"},
+            follow_redirects=False,
+        )
+        if method == "GET":
+            assert response.status_code == 303 and response.headers["location"] == "/mfa", url
+        else:
+            assert response.status_code == 403, url
+        assert case.message not in response.text
+    assert store.get(case.id).status == "open" and len(store.events(case.id)) == 1
+
+
+def test_second_factor_forms_need_the_csrf_token_and_the_same_site(client: TestClient) -> None:
+    post_login(client, login_token(client))
+    token = csrf_token(client, "/mfa")
+    for path, field in (("/mfa", "code"), ("/mfa/recovery", "recovery_code"), ("/mfa/enrol", "code")):
+        assert client.post(path, data={field: "123456"}, follow_redirects=False).status_code == 403
+        cross = client.post(
+            path,
+            data={field: "123456", "csrf_token": token},
+            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+            follow_redirects=False,
+        )
+        assert cross.status_code == 403
+    # Sign-out works from the pending step too ("Cancel sign-in").
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert client.get("/mfa", follow_redirects=False).headers["location"] == "/login"
 
 
 def _hostile_case(store: EscalationStore, settings: Settings, clock: FakeClock) -> int:
