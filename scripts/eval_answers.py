@@ -39,6 +39,8 @@ OUTPUT = ROOT / "results" / "answers.json"
 ANSWERED_INTENTS = {"ask_question", "tell_more"}
 UNSURE_INTENTS = {"out_of_scope", "nlu_fallback"}
 RISK_INTENTS = {"emergency", "crisis", "risk_disclosure"}
+# Contact requests hand the question to staff (a call back): a decline, not an answer.
+CONTACT_INTENTS = {"book_appointment", "request_human", "request_callback"}
 TARGETS = {"covered_answered_right": 0.95, "not_covered_declined": 0.95, "neighbouring_fact_rate": 0.02}
 
 
@@ -57,9 +59,14 @@ async def outcomes_for(messages: List[Dict[str, Any]]) -> tuple:
     for message in messages:
         parsed = await agent.parse_message(message["text"])
         intent = (parsed.get("intent") or {}).get("name")
-        if intent in RISK_INTENTS:
-            outcomes.append(Outcome(ESCALATED))
-        elif intent in ANSWERED_INTENTS or intent in UNSURE_INTENTS:
+        if (parsed.get("risk") or {}).get("reasons"):
+            # The risk screen's finding: a case for staff and the disclosure's reply.
+            outcomes.append(Outcome(ESCALATED, note=intent or ""))
+        elif intent in CONTACT_INTENTS:
+            outcomes.append(Outcome(ANSWERED, declined=len(message.get("questions") or []), note=intent))
+        elif intent in ANSWERED_INTENTS or intent in UNSURE_INTENTS or intent in RISK_INTENTS:
+            # A risk intent the screen did not confirm is answered like a question
+            # (actions/escalation.py); an unconfirmed emergency guess also raises a case.
             started = time.perf_counter()
             answer = respond(message["text"], book, index, clinic)
             timings.append((time.perf_counter() - started) * 1000)

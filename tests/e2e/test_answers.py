@@ -134,7 +134,7 @@ def editable_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S
 
 def test_a_new_fact_with_its_questions_is_answered_within_two_seconds(editable_stack: tuple[Stack, Path]) -> None:
     stack, path = editable_stack
-    question = "where can i leave my car when i come in?"
+    question = "is there a car park for patients?"
     before = ask(stack, question)
     assert NEW_FACT["web"] not in before
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -145,4 +145,6 @@ def test_a_new_fact_with_its_questions_is_answered_within_two_seconds(editable_s
     while NEW_FACT["web"] not in ask(stack, question):
         assert time.monotonic() - written < 2.0, "the new fact was not live within 2 s"
         time.sleep(0.05)
-    assert time.monotonic() - written < 2.0, "the new fact was not live within 2 s"
+    elapsed = time.monotonic() - written
+    print(f"new fact live after {elapsed:.2f} s")
+    assert elapsed < 2.0, "the new fact was not live within 2 s"
