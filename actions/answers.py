@@ -109,7 +109,7 @@ class ActionOfferTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
         lead = {
             "ask_capabilities": "I can answer questions about mesotherapy from information the clinic has reviewed, and pass your request to staff. Popular topics:",
             **UNSURE_INTENTS,
