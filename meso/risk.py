@@ -170,6 +170,13 @@ _EXTRA_RULES: List[Tuple[Any, ...]] = [
      [{"LOWER": "what"}, {"LOWER": {"IN": ["should", "do", "would"]}}, {"LOWER": {"IN": ["i", "you", "we"]}}], None),
     ("what happens", HYPOTHETICAL, "FORWARD",
      [{"LOWER": "what"}, {"LOWER": {"IN": ["happens", "happen", "about"]}}], None),
+    # Questions about what might happen after a treatment ("will I get lumps?"): acute
+    # reasons only, so "can I do it while expecting" stays a disclosure.
+    ("will i get", HYPOTHETICAL, "FORWARD",
+     [{"LOWER": {"IN": ["will", "would", "could", "might", "can", "do", "does"]}},
+      {"LOWER": {"IN": ["i", "you", "people", "patients", "it", "that", "this"]}},
+      {"LOWER": {"IN": ["get", "have", "develop", "leave"]}}],
+     6, _ACUTE_REASONS),
     # "now", "today": the present starts here, a long-past event stops.
     ("now", "PRESENT", "PSEUDO",
      [{"LOWER": {"IN": ["now", "today", "currently", "tonight", "suddenly", "just"]}}], None),
