@@ -32,6 +32,7 @@ REASON_LABELS = {
     "human_request": "Asked for a person",
     "callback": "Call-back request",
     "booking": "Booking request",
+    "possible_emergency": "Possible emergency (classifier only)",
 }
 OUTCOMES = (
     "Called back, question answered",
