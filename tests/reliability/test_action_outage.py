@@ -14,6 +14,8 @@ from typing import Iterator, List
 
 import pytest
 
+from meso.escalations import EscalationStore, dispose_engines
+from meso.spool import Spool
 from tests.reliability.outages import hung_listener
 from tests.reliability.support import (
     CLINIC_PHONE,
@@ -25,8 +27,6 @@ from tests.reliability.support import (
     timed_say,
     wait_healthy,
 )
-from meso.escalations import EscalationStore, dispose_engines
-from meso.spool import Spool
 from tests.support.stack import Stack
 
 EMERGENCY = "my lips and tongue are swelling up"
