@@ -59,7 +59,7 @@ def record_kept(
         message=text or "",
         key=key,
     )
-    logger.warning("%s: escalated a risky message that did not reach the assistant.", channel)
+    logger.warning("%s: escalated a risky message the assistant could not handle itself.", channel)
     return outcome
 
 
