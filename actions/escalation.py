@@ -102,6 +102,8 @@ class ActionHandleRisk(Action):
         if reasons == [handoff.POSSIBLE_EMERGENCY]:
             crisis = risk.get("unconfirmed") == "crisis"
             _say(dispatcher, tracker, handoff.unconfirmed_reply(state, _phone_fallback(), crisis))
+            if looks_like_question(tracker.latest_message.get("text") or ""):
+                return await answer_besides_disclosure(dispatcher, tracker)  # what the facts answer
             return []
         if urgency == "emergency":
             # The 911 (and 988) instruction came first, as a domain response.
