@@ -45,6 +45,7 @@ $(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
 train: $(MODEL_STAMP)
 
 run: setup train
+	@$(RUNENV) python -m meso.alerts
 	$(RUNENV) honcho start --env /dev/null --procfile Procfile
 
 test: setup train

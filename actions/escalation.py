@@ -15,10 +15,11 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import answer_besides_disclosure, answer_latest
 from actions.messaging import send
-from meso import answers
+from meso import answers, handoff
 from meso.content.respond import looks_like_question
 from meso.escalations import Contact
 from meso.replies import Button, Reply
+from meso.spool import RecordOutcome
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -37,21 +38,28 @@ def _intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-async def _record(tracker: Tracker, urgency: str, reasons: List[str]) -> bool:
-    """Records an escalation; True only when the database has committed it.
+async def _record(
+    tracker: Tracker, urgency: str, reasons: List[str], key: Optional[str] = None
+) -> RecordOutcome:
+    """Records an escalation; `.stored` only when the database has committed it.
 
     The write (and its commit to disk) runs in a thread: the action server's event
-    loop keeps serving other conversations meanwhile.
+    loop keeps serving other conversations meanwhile. `key` identifies the patient's
+    message, so a case the Rasa server already recorded during an outage is not doubled.
     """
-    outcome = await asyncio.to_thread(
+    return await asyncio.to_thread(
         services.escalations().record,
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
         urgency=urgency,
         reasons=reasons,
         message=clean_text(tracker.latest_message.get("text") or ""),
+        key=key,
     )
-    return outcome.stored
+
+
+def _handoff(outcome: RecordOutcome, urgency: str) -> str:
+    return handoff.handoff_state(outcome, urgency, services.escalations().store.alert_channels)
 
 
 async def _attach_contact(tracker: Tracker, contact: Contact) -> bool:
@@ -77,11 +85,8 @@ class ActionHandleRisk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         risk = tracker.latest_message.get("risk") or {}
-        reasons: List[str] = list(risk.get("reasons") or [])
-        urgency = risk.get("urgency")
-        if _intent(tracker) in ("emergency", "crisis") and urgency != "emergency":
-            reasons, urgency = ["emergency", *reasons], "emergency"
-        if not reasons:
+        case = handoff.case_for(risk)
+        if case is None:
             _say(
                 dispatcher,
                 tracker,
@@ -91,15 +96,18 @@ class ActionHandleRisk(Action):
             )
             return [SlotSet("callback_offered", True)]
 
-        stored = await _record(tracker, urgency, reasons)
+        urgency, reasons = case
+        outcome = await _record(tracker, urgency, reasons, handoff.turn_key(risk))
+        state = _handoff(outcome, urgency)
+        if reasons == [handoff.POSSIBLE_EMERGENCY]:
+            crisis = risk.get("unconfirmed") == "crisis"
+            _say(dispatcher, tracker, handoff.unconfirmed_reply(state, _phone_fallback(), crisis))
+            if looks_like_question(tracker.latest_message.get("text") or ""):
+                return await answer_besides_disclosure(dispatcher, tracker)  # what the facts answer
+            return []
         if urgency == "emergency":
-            _say(
-                dispatcher,
-                tracker,
-                "I've alerted the clinic's staff too."
-                if stored
-                else f"I couldn't reach the clinic's staff system. After calling 911, {_phone_fallback()}",
-            )
+            # The 911 (and 988) instruction came first, as a domain response.
+            _say(dispatcher, tracker, handoff.emergency_follow_up(state, _phone_fallback()))
             return []
         if urgency == "urgent":
             _say(
@@ -109,10 +117,11 @@ class ActionHandleRisk(Action):
                 f"Please contact the clinic now or go to urgent care. {_phone_fallback()} "
                 "If it gets worse quickly or you have trouble breathing, call 911.",
             )
-            if stored:
-                _say(dispatcher, tracker, "I've passed this to the clinic's staff, who will review your conversation.")
+            sentence = handoff.staff_sentence(state)
+            if sentence:
+                _say(dispatcher, tracker, sentence)
             return []
-        return await self._explain_contraindication(dispatcher, tracker, reasons, stored)
+        return await self._explain_contraindication(dispatcher, tracker, reasons, outcome.stored)
 
     async def _explain_contraindication(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, reasons: List[str], stored: bool
@@ -157,7 +166,7 @@ class ActionRequestContact(Action):
     ) -> List[EventType]:
         intent = _intent(tracker) or ""
         reason = CONTACT_REASONS.get(intent, "callback")
-        stored = await _record(tracker, "routine", [reason])
+        stored = (await _record(tracker, "routine", [reason])).stored
         if reason == "booking":
             lead = (
                 "Because of what you told me earlier, a member of staff needs to review it before anything is booked."

@@ -7,6 +7,11 @@ a cold first turn is slower); a failed turn gets one reply with the clinic's pho
 (or says it is unknown) and then ends. After a timeout or a refused connection, calls
 fail fast until a quick probe finds the action server answering again. Domain
 responses such as the emergency instruction never need the action server.
+
+No escalation is lost meanwhile: a risky turn's case (emergency, complication,
+disclosure) is recorded by the Rasa server itself, through the path used for risky
+messages kept from Rasa (`meso.kept`: the database, else the spool), under the turn's
+key, so the action server running the same turn late records nothing twice.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import FollowupAction
 
+from meso import handoff, kept
 from meso.breaker import Breaker, Incident
 from meso.clinic import load_clinic
 from meso.settings import get_settings
+from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +53,44 @@ _ANSWERED_TURNS: OrderedDict[Turn, None] = OrderedDict()
 _TURN_STARTED: ContextVar[Optional[float]] = ContextVar("turn_started", default=None)
 
 
-def outage_message() -> str:
-    """What the patient reads when the assistant cannot run an action."""
+def outage_message(handoff_state: Optional[str] = None) -> str:
+    """What the patient reads when the assistant cannot run an action.
+
+    `handoff_state` says what became of a risky message's case (`meso.handoff`); None
+    when the message was not risky.
+    """
     clinic = load_clinic(get_settings().facts_dir / "clinic.yml")
-    return (
-        "Sorry, I can't answer that right now. "
-        f"{clinic.contact_sentence()} If this is an emergency, call 911."
-    )
+    staff = handoff.outage_sentence(handoff_state)
+    parts = ("Sorry, I can't answer that right now.", staff, clinic.contact_sentence(), "If this is an emergency, call 911.")
+    return " ".join(part for part in parts if part)
+
+
+def _record_risky_turn(tracker: Any) -> Optional[str]:
+    """Records the case a risky turn calls for, here in the Rasa server (blocking).
+
+    The action server could not: it is down or hung. The turn's key makes a late run
+    of the same action (a hung server that wakes up) change nothing. Returns the
+    hand-off state, or None when the turn was not risky.
+    """
+    message = getattr(tracker, "latest_message", None)
+    risk = (getattr(message, "parse_data", None) or {}).get("risk") or {}
+    case = handoff.case_for(risk)
+    if case is None:
+        return None
+    urgency, reasons = case
+    try:
+        outcome = kept.record_kept(
+            tracker.sender_id,
+            getattr(message, "input_channel", None) or "unknown",
+            clean_text(getattr(message, "text", None) or ""),
+            urgency,
+            reasons,
+            handoff.turn_key(risk),
+        )
+        return handoff.handoff_state(outcome, urgency, kept.alert_channels())
+    except Exception as error:  # noqa: BLE001 - the patient's reply must still go out
+        logger.error("Could not record a risky message during an action-server outage (%s).", type(error).__name__)
+        return handoff.NOT_STORED
 
 
 def remaining_budget(started: Optional[float], now: float, budget: float) -> float:
@@ -104,25 +142,29 @@ def _timed_handle_message(original: Any) -> Any:
     return handle_message
 
 
-def _outage_events(action: str, turn: Turn, reason: str) -> List[Any]:
-    """The outage reply, once per turn; then the turn ends (action_listen)."""
+async def _outage_events(action: str, tracker: Any, turn: Turn, reason: str) -> List[Any]:
+    """The outage reply, once per turn; then the turn ends (action_listen).
+
+    A risky turn's case is recorded here first, so the reply says only what is true.
+    """
     if turn in _ANSWERED_TURNS:
         return [FollowupAction(ACTION_LISTEN_NAME)]
     _ANSWERED_TURNS[turn] = None
     while len(_ANSWERED_TURNS) > TURNS_KEPT:
         _ANSWERED_TURNS.popitem(last=False)
     logger.error("Action '%s' not run (%s); answered with the clinic's phone number.", action, reason)
-    return [create_bot_utterance({"text": outage_message()}), FollowupAction(ACTION_LISTEN_NAME)]
+    state = await asyncio.get_running_loop().run_in_executor(None, _record_risky_turn, tracker)
+    return [create_bot_utterance({"text": outage_message(state)}), FollowupAction(ACTION_LISTEN_NAME)]
 
 
 def _guarded_run(original: Any) -> Any:
     async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
         turn = _turn(tracker)
         if turn in _ANSWERED_TURNS:
-            return _outage_events(self.name(), turn, "turn already answered")
+            return await _outage_events(self.name(), tracker, turn, "turn already answered")
         if not BREAKER.allow():
             if not await action_server_up(PROBE_SECONDS):
-                return _outage_events(self.name(), turn, "action server unreachable")
+                return await _outage_events(self.name(), tracker, turn, "action server unreachable")
             BREAKER.succeeded()
         budget = float(os.environ.get("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT))
         timeout = remaining_budget(_started(turn), time.time(), budget)
@@ -134,7 +176,7 @@ def _guarded_run(original: Any) -> Any:
             ACTION_SERVER.record(error)
             if unreachable(error):
                 BREAKER.failed()
-            return _outage_events(self.name(), turn, type(error).__name__)
+            return await _outage_events(self.name(), tracker, turn, type(error).__name__)
 
     run.__wrapped__ = original  # type: ignore[attr-defined]
     return run

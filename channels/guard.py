@@ -22,6 +22,7 @@ from sanic.request import Request
 
 from channels import action_guard, tracker_guard
 from channels.action_guard import outage_message
+from meso import alerts
 from meso.escalations import EscalationStore
 from meso.settings import get_settings
 from meso.spool import Spool
@@ -87,6 +88,8 @@ async def health_report(app: Sanic) -> Dict[str, Any]:
             **tracker_guard.TRACKER_STORE.as_dict(),
         },
         "escalations": escalations,
+        # Shown, not counted in `ok`: the embedded default has no alert channel.
+        "alerts": alerts.channel_status(get_settings()),
     }
     report["ok"] = bool(
         actions_up

@@ -3,11 +3,13 @@
 It runs inside the Rasa server, so the emergency instruction never depends on the
 action server or a database. Risky messages get their intent replaced by
 `emergency`, `crisis` or `risk_disclosure`; the screening (and the intent the
-classifier saw) travels in the parse data under `risk`.
+classifier saw) travels in the parse data under `risk`. "Call 911 now" is earned:
+only the screen's emergency finding leads to it, never the classifier alone.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,19 +23,41 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from meso.risk import Screening, get_risk_screen
 
 RISK = "risk"
-# A screening may raise the classifier's intent, never lower it.
-RISK_INTENT_RANK = {"risk_disclosure": 1, "emergency": 2, "crisis": 3}
+# Intents that lead to "call 911 now" (data/rules/safety.yml).
+EMERGENCY_INTENTS = ("emergency", "crisis")
 
 
-def risk_intent(screening: Screening) -> Optional[str]:
-    """The intent a screening forces, or None when the message is not risky."""
-    if not screening.is_risky:
-        return None
+def risk_intent(screening: Screening, classified: Optional[str] = None) -> Optional[str]:
+    """The intent this turn must have, or None to keep the classifier's.
+
+    Only the screen's own findings lead to the emergency replies: a classifier that reads
+    `emergency` or `crisis` where the screen found no emergency gets `risk_disclosure`
+    instead (a case for staff, with an honest reply; see actions/escalation.py). A
+    screen emergency keeps the classifier's `crisis` (911 and 988).
+    """
     if screening.is_crisis:
         return "crisis"
     if screening.is_emergency:
-        return "emergency"
-    return "risk_disclosure"
+        return "crisis" if classified == "crisis" else "emergency"
+    if screening.is_risky or classified in EMERGENCY_INTENTS:
+        return "risk_disclosure"
+    return None
+
+
+def turn_risk(screening: Screening, classified: Optional[str]) -> Dict[str, Any]:
+    """The `risk` entry of the parse data.
+
+    `unconfirmed` names the classifier's emergency guess the screen did not confirm;
+    `turn` identifies this message, so that the action server and the Rasa server's
+    outage path record its case at most once.
+    """
+    unconfirmed = classified if classified in EMERGENCY_INTENTS and not screening.is_emergency else None
+    return {
+        **screening.as_dict(),
+        "classified_intent": classified,
+        "unconfirmed": unconfirmed,
+        "turn": uuid.uuid4().hex,
+    }
 
 
 @DefaultV1Recipe.register(
@@ -64,15 +88,9 @@ class RiskScreen(GraphComponent):
             text = message.get(TEXT) or ""
             screening = screen.screen(text)
             classified = (message.get(INTENT) or {}).get("name")
-            message.set(
-                RISK,
-                {**screening.as_dict(), "classified_intent": classified},
-                add_to_output=True,
-            )
-            forced = risk_intent(screening)
-            if forced and RISK_INTENT_RANK[forced] > RISK_INTENT_RANK.get(
-                classified or "", 0
-            ):
+            message.set(RISK, turn_risk(screening, classified), add_to_output=True)
+            forced = risk_intent(screening, classified)
+            if forced and forced != classified:
                 intent = {"name": forced, "confidence": 1.0}
                 ranking = [intent] + [
                     item

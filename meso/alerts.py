@@ -54,6 +54,29 @@ def configured_channels(settings: Settings) -> Tuple[str, ...]:
     return tuple(channels)
 
 
+NO_CHANNEL_WARNING = (
+    "No alert channel configured (set ALERT_WEBHOOK_URL, or SMTP_HOST and ALERT_EMAIL_TO): "
+    "risky cases wait in the staff console's queue and nobody is alerted."
+)
+
+
+def channel_status(settings: Settings) -> Dict[str, Any]:
+    """The alert channels for /healthz: which are configured, and a warning when none is."""
+    channels = configured_channels(settings)
+    status: Dict[str, Any] = {"channels": list(channels), "configured": bool(channels)}
+    if not channels:
+        status["warning"] = NO_CHANNEL_WARNING
+    return status
+
+
+def start_banner(settings: Settings) -> Optional[str]:
+    """The banner `make run` prints at start when no alert channel is configured."""
+    if configured_channels(settings):
+        return None
+    rule = "!" * 78
+    return f"{rule}\n!! WARNING: {NO_CHANNEL_WARNING}\n{rule}"
+
+
 def alert_payload(
     escalation_id: int, urgency: str, reasons: Tuple[str, ...], channel: str, created_at: str
 ) -> Dict[str, Any]:
@@ -221,3 +244,11 @@ def senders_from_settings(settings: Settings) -> Dict[str, AlertSender]:
                 starttls=settings.smtp_starttls,
             )
     return senders
+
+
+if __name__ == "__main__":  # `make run`: say at start when nobody would be alerted
+    from meso.settings import get_settings
+
+    banner = start_banner(get_settings())
+    if banner:
+        print(banner, flush=True)

@@ -44,6 +44,7 @@ REASONS = frozenset(
         "human_request",
         "callback",
         "booking",
+        "possible_emergency",
     }
 )
 OPEN, CLAIMED, RESOLVED = "open", "claimed", "resolved"

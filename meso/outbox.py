@@ -202,9 +202,7 @@ def main() -> int:
         logger.error("outbox: %s", exc)
         return 2
     if not dispatcher.senders:
-        logger.warning(
-            "outbox: no alert channel configured (ALERT_WEBHOOK_URL, or SMTP_HOST and ALERT_EMAIL_TO)"
-        )
+        logger.warning("outbox: %s", alerts.NO_CHANNEL_WARNING)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

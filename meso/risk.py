@@ -17,7 +17,9 @@ Reading rules per reason (see `POLICIES`):
   the symptom ("I can't breathe") are part of the term and never suppress it.
 * crisis terms (suicidal thoughts): only a negation next to the term suppresses them.
 * complication: needs a link to a treatment already given (`treatment_links`) and is
-  suppressed like an emergency.
+  suppressed like an emergency; someone else's counts only when it is happening now.
+* emergency and complication: a later sentence saying it is over ("I've felt fine since")
+  suppresses them too, unless a word of the present comes between.
 """
 
 from __future__ import annotations
@@ -72,10 +74,13 @@ class Policy:
         suppressed_by: modifier categories that cancel the match.
         negation_window: when set, a negation only counts if at most this many tokens
             separate it from the match (guards symptoms against far-away negations).
+        others_only_now: another person's match counts only when its sentence says it
+            is happening now ("my wife had it on Friday and now the area is infected").
     """
 
     suppressed_by: FrozenSet[str] = frozenset()
     negation_window: Optional[int] = None
+    others_only_now: bool = False
 
 
 _CONTRAINDICATION = Policy(frozenset({NEGATED, FAMILY, HYPOTHETICAL, GENERAL}))
@@ -84,7 +89,7 @@ _CRISIS = Policy(frozenset({NEGATED}), negation_window=3)
 
 POLICIES: Dict[str, Policy] = {
     "emergency": _ACUTE,
-    "complication": _ACUTE,
+    "complication": Policy(_ACUTE.suppressed_by | {FAMILY}, _ACUTE.negation_window, others_only_now=True),
     "pregnancy": _CONTRAINDICATION,
     "blood_clots": _CONTRAINDICATION,
     "stroke": _CONTRAINDICATION,
@@ -131,6 +136,8 @@ _OTHER_PEOPLE = [
 ]
 
 _CONTRAINDICATIONS = ("pregnancy", "blood_clots", "stroke", "cancer")
+_PRESENT_WORDS = {"now", "today", "currently", "tonight", "suddenly", "still", "right"}
+_RESOLVED_CUES = {"cleared", "went away", "fine since"}
 _ACUTE_REASONS = ("emergency", "complication")
 _NOW = ("PRESENT",)
 # "My dad had a stroke and so did I": the writer joins the other person.
@@ -139,6 +146,11 @@ _ME_TOO = re.compile(
     r"|same\s+(?:here|for\s+me|with\s+me))\b",
     re.IGNORECASE,
 )
+
+_TREATMENT_WORDS = [
+    "injection", "injections", "shot", "shots", "jab", "jabs", "treatment", "treatments", "session", "sessions",
+    "mesotherapy", "meso", "procedure", "needles", "mesolift",
+]
 
 # Extra ConText rules for patient messages:
 # (literal, category, direction, pattern, max_scope[, reasons it may modify[, terminated by]]).
@@ -170,6 +182,18 @@ _EXTRA_RULES: List[Tuple[Any, ...]] = [
      [{"LOWER": "what"}, {"LOWER": {"IN": ["should", "do", "would"]}}, {"LOWER": {"IN": ["i", "you", "we"]}}], None),
     ("what happens", HYPOTHETICAL, "FORWARD",
      [{"LOWER": "what"}, {"LOWER": {"IN": ["happens", "happen", "about"]}}], None),
+    # Questions about what might happen after a treatment ("will I get lumps?"): acute
+    # reasons only, so "can I do it while expecting" stays a disclosure.
+    ("will i get", HYPOTHETICAL, "FORWARD",
+     [{"LOWER": {"IN": ["will", "would", "could", "might", "can", "do", "does"]}},
+      {"LOWER": {"IN": ["i", "you", "it", "the", "this", "that", "they", "these", "those", "we", "a"]}},
+      {"LOWER": {"IN": _TREATMENT_WORDS}, "OP": "?"},
+      {"LOWER": {"IN": ["get", "give", "have", "develop", "leave"]}}],
+     4, _ACUTE_REASONS),
+    # "is it safe to get injections in the second trimester?": a general question.
+    ("safe to", GENERAL, "FORWARD",
+     [{"LOWER": {"IN": ["safe", "ok", "okay", "fine", "possible", "allowed"]}}, {"LOWER": "to"},
+      {"LOWER": {"IN": ["get", "have", "do", "be", "receive", "go"]}}], 6, _CONTRAINDICATIONS),
     # "now", "today": the present starts here, a long-past event stops.
     ("now", "PRESENT", "PSEUDO",
      [{"LOWER": {"IN": ["now", "today", "currently", "tonight", "suddenly", "just"]}}], None),
@@ -181,6 +205,18 @@ _EXTRA_RULES: List[Tuple[Any, ...]] = [
     ("in the past", PAST, "BIDIRECTIONAL",
      [{"LOWER": {"IN": ["in", "at"]}}, {"LOWER": "the"}, {"LOWER": "past"}], None, _ACUTE_REASONS, _NOW),
     ("used to", PAST, "FORWARD", [{"LOWER": "used"}, {"LOWER": "to"}], None, _ACUTE_REASONS, _NOW),
+    # Over and done with: "antibiotics cleared it", "felt totally fine since", "in 2022".
+    ("cleared", PAST, "BIDIRECTIONAL",
+     [{"LOWER": {"IN": ["cleared", "healed", "resolved", "subsided", "settled"]}}], None, _ACUTE_REASONS, _NOW),
+    ("went away", PAST, "BIDIRECTIONAL",
+     [{"LOWER": {"IN": ["went", "gone", "go"]}}, {"LOWER": {"IN": ["away", "down"]}}], None, _ACUTE_REASONS, _NOW),
+    ("fine since", PAST, "BIDIRECTIONAL",
+     [{"LOWER": {"IN": ["fine", "ok", "okay", "good", "normal", "great"]}},
+      {"LOWER": {"IN": ["since", "ever", "afterwards", "after"]}}], None, _ACUTE_REASONS, _NOW),
+    ("once", PAST, "BIDIRECTIONAL", [{"LOWER": "once"}],
+     None, _ACUTE_REASONS, _NOW),
+    ("in 2022", PAST, "BIDIRECTIONAL",
+     [{"LOWER": {"IN": ["in", "back"]}}, {"TEXT": {"REGEX": r"^(?:19|20)\d\d$"}}], None, _ACUTE_REASONS, _NOW),
     ("as a kid", PAST, "BIDIRECTIONAL",
      [{"LOWER": {"IN": ["as", "when"]}}, {"LOWER": {"IN": ["a", "i"]}},
       {"LOWER": {"IN": ["kid", "child", "teen", "teenager", "was"]}}], None, _ACUTE_REASONS, _NOW),
@@ -550,7 +586,25 @@ class RiskScreen:
                 continue
             if category == FAMILY and _ME_TOO.search(ent.sent.text):
                 continue
+            if category == FAMILY and policy.others_only_now and any(t.lower_ in _PRESENT_WORDS for t in ent.sent):
+                continue
             return True
+        return False
+
+    @staticmethod
+    def _resolved_later(ent: Any) -> bool:
+        """An acute match that a later sentence says is over ("... I've felt fine since").
+
+        ConText stops at the sentence; patients often tell the end of the story in the
+        next one. Any word of the present between the match and the cue keeps it current.
+        """
+        doc = ent.doc
+        for modifier in doc._.context_graph.modifiers:
+            start, _ = modifier.modifier_span
+            if modifier.category != PAST or modifier.rule.literal not in _RESOLVED_CUES or start < ent.sent.end:
+                continue
+            if not any(token.lower_ in _PRESENT_WORDS for token in doc[ent.end : start]):
+                return True
         return False
 
     def screen(self, text: str) -> Screening:
@@ -575,6 +629,8 @@ class RiskScreen:
                 continue
             policy = _CRISIS if group.crisis else POLICIES[group.reason]
             if self._suppressed(ent, policy):
+                continue
+            if group.reason in _ACUTE_REASONS and not group.crisis and self._resolved_later(ent):
                 continue
             if group.needs_treatment_link:
                 if linked is None:

@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ KINDS = (RECORD, CONTACT)
 SUFFIX = ".json"
 REJECTED_SUFFIX = ".rejected"
 _LOCK_FILE = ".drain.lock"
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -66,13 +68,15 @@ class Spool:
         self.directory = Path(directory)
         self._thread_lock = threading.Lock()
 
-    def put(self, record_kwargs: Mapping[str, Any], kind: str = RECORD) -> Path:
+    def put(self, record_kwargs: Mapping[str, Any], kind: str = RECORD, key: Optional[str] = None) -> Path:
         """Writes one spooled write atomically and durably.
 
         Args:
             record_kwargs: Keyword arguments of `EscalationStore.record` (kind "record")
                 or `attach_contact` (kind "contact"); a Contact is stored as a dict.
             kind: "record" or "contact".
+            key: The write's idempotency key (letters, digits, "-" and "_"); a fresh one
+                when None. A write recorded under this key elsewhere is not replayed twice.
 
         Returns:
             The spool file.
@@ -87,7 +91,9 @@ class Spool:
             data["contact"] = asdict(data["contact"])
         if "reasons" in data:
             data["reasons"] = list(data["reasons"])
-        spool_id = uuid.uuid4().hex
+        if key is not None and not _KEY_PATTERN.match(key):
+            raise ValueError("spool keys are 1-64 letters, digits, '-' or '_'")
+        spool_id = key or uuid.uuid4().hex
         entry = {
             "version": SPOOL_VERSION,
             "id": spool_id,
@@ -244,10 +250,13 @@ class ResilientEscalations:
         reasons: Iterable[str],
         message: str,
         contact: Optional[Contact] = None,
+        key: Optional[str] = None,
     ) -> RecordOutcome:
         """Records the escalation, or spools it when the database is unavailable.
 
-        Earlier spooled writes are replayed first, so cases keep their order.
+        Earlier spooled writes are replayed first, so cases keep their order. With a
+        `key` (one per patient message), recording the same message again, here or in
+        another process, changes nothing.
 
         Raises:
             ValueError: Unknown urgency or reason codes, or a bad conversation id (never spooled).
@@ -261,11 +270,11 @@ class ResilientEscalations:
             "contact": contact,
         }
         if self._backlog_remains():
-            return RecordOutcome(spool_path=self._spool(kwargs, RECORD))
+            return RecordOutcome(spool_path=self._spool(kwargs, RECORD, key))
         try:
-            return RecordOutcome(escalation=self.store.record(**kwargs))
+            return RecordOutcome(escalation=self.store.record(**kwargs, key=key))
         except EscalationUnavailable:
-            return RecordOutcome(spool_path=self._spool(kwargs, RECORD))
+            return RecordOutcome(spool_path=self._spool(kwargs, RECORD, key))
 
     def attach_contact(self, conversation_id: str, contact: Contact) -> Optional[Escalation]:
         """Adds call-back details to the open case; spools them if the database is down.
@@ -324,9 +333,9 @@ class ResilientEscalations:
             logger.exception("spool: drain failed")
             return False
 
-    def _spool(self, kwargs: Mapping[str, Any], kind: str) -> Optional[Path]:
+    def _spool(self, kwargs: Mapping[str, Any], kind: str, key: Optional[str] = None) -> Optional[Path]:
         try:
-            return self.spool.put(kwargs, kind)
+            return self.spool.put(kwargs, kind, key)
         except OSError:
             logger.exception("escalation lost: database and spool both unavailable")
             return None

@@ -24,14 +24,15 @@ URGENCY_LABELS = {"emergency": "EMERGENCY", "urgent": "URGENT", "routine": "Rout
 REASON_LABELS = {
     "emergency": "Emergency",
     "complication": "Post-treatment complication",
-    "pregnancy": "Pregnancy or breastfeeding",
+    "pregnancy": "Pregnancy",
     "blood_clots": "Blood clots",
     "stroke": "Stroke",
     "cancer": "Cancer",
-    "minor": "Under 18",
+    "minor": "Under 16",
     "human_request": "Asked for a person",
     "callback": "Call-back request",
     "booking": "Booking request",
+    "possible_emergency": "Possible emergency (classifier only)",
 }
 OUTCOMES = (
     "Called back, question answered",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import sqlalchemy as sa
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -59,11 +60,71 @@ def test_minor_gets_the_age_limit_explained(make_tracker: MakeTracker) -> None:
     assert services.facts().for_topic("age_limit")[0].web in said(messages)
 
 
-def test_emergency_is_recorded_and_staff_alerted(make_tracker: MakeTracker) -> None:
+def use_alert_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "http://127.0.0.1:9/alerts")
+    services.settings.cache_clear()
+    services.escalations.cache_clear()
+
+
+def outbox_rows() -> int:
+    with services.escalations().store.engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT COUNT(*) FROM outbox")).scalar() or 0)
+
+
+def test_emergency_with_an_alert_channel_says_staff_are_alerted(
+    make_tracker: MakeTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_alert_webhook(monkeypatch)
     tracker = make_tracker("can't breathe", "emergency", risk=risk(["emergency"], "emergency", "emergency"))
     messages, _ = run(ActionHandleRisk(), tracker)
-    assert "alerted" in said(messages)
+    assert "I've alerted the clinic's staff" in said(messages)
     assert cases()[0].urgency == "emergency"
+    assert outbox_rows() == 1  # the alert the reply speaks of is queued
+
+
+def test_emergency_without_an_alert_channel_promises_only_the_queue(make_tracker: MakeTracker) -> None:
+    tracker = make_tracker("can't breathe", "emergency", risk=risk(["emergency"], "emergency", "emergency"))
+    messages, _ = run(ActionHandleRisk(), tracker)
+    assert "alerted" not in said(messages)
+    assert "added your message to the clinic staff's queue" in said(messages)
+    assert cases()[0].urgency == "emergency"
+    assert outbox_rows() == 0
+
+
+def test_complication_reply_matches_the_alert_channel(
+    make_tracker: MakeTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = make_tracker("pus at the injection site", "risk_disclosure", risk=risk(["complication"], "urgent"))
+    messages, _ = run(ActionHandleRisk(), tracker)
+    assert "staff's queue" in said(messages) and "alerted" not in said(messages)
+    use_alert_webhook(monkeypatch)
+    messages, _ = run(ActionHandleRisk(), make_tracker("pus", "risk_disclosure", risk=risk(["complication"], "urgent"), sender="p2"))
+    assert "I've alerted the clinic's staff" in said(messages)
+
+
+def test_classifier_only_emergency_raises_a_case_without_911_now(make_tracker: MakeTracker) -> None:
+    unconfirmed = {**risk([], None, "emergency"), "unconfirmed": "emergency"}  # type: ignore[arg-type]
+    messages, _ = run(ActionHandleRisk(), make_tracker("emergency", "risk_disclosure", risk=unconfirmed))
+    text = said(messages)
+    assert "call 911 now" not in text.lower() and "urgent care" not in text
+    assert "If you are having an emergency, call 911." in text and "988" not in text
+    [case] = cases()
+    assert (case.reasons, case.urgency) == (("possible_emergency",), "urgent")
+
+
+def test_classifier_only_crisis_mentions_988(make_tracker: MakeTracker) -> None:
+    unconfirmed = {**risk([], None, "crisis"), "unconfirmed": "crisis"}  # type: ignore[arg-type]
+    messages, _ = run(ActionHandleRisk(), make_tracker("i'm done with everything", "risk_disclosure", risk=unconfirmed))
+    assert "988" in said(messages) and "call 911 now" not in said(messages).lower()
+
+
+def test_the_same_turn_is_recorded_once(make_tracker: MakeTracker) -> None:
+    keyed = {**risk(["complication"], "urgent"), "turn": "0123abcd"}
+    for _ in range(2):
+        run(ActionHandleRisk(), make_tracker("pus where I had the shots", "risk_disclosure", risk=keyed))
+    [case] = cases()
+    events = services.escalations().store.events(case.id)
+    assert [event.kind for event in events] == ["created"]
 
 
 def test_complication_advises_urgent_care(make_tracker: MakeTracker) -> None:

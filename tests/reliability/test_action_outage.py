@@ -14,6 +14,8 @@ from typing import Iterator, List
 
 import pytest
 
+from meso.escalations import EscalationStore, dispose_engines
+from meso.spool import Spool
 from tests.reliability.outages import hung_listener
 from tests.reliability.support import (
     CLINIC_PHONE,
@@ -28,6 +30,12 @@ from tests.reliability.support import (
 from tests.support.stack import Stack
 
 EMERGENCY = "my lips and tongue are swelling up"
+# Sent while the action server is hung or stopped: each must reach the staff's queue once.
+RISKY = {  # sender suffix: (message, reason, urgency)
+    "911": ("I can't breathe after my injections", "emergency", "emergency"),
+    "complication": ("there are open sores where I had the injections last week", "complication", "urgent"),
+    "disclosure": ("I just found out I'm expecting, should I cancel my appointment?", "pregnancy", "routine"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +125,57 @@ def test_listener_that_never_answers_and_no_phone_number_known(tmp_path: Path) -
             )
             status, report = health(stack)
             assert status == 503 and report["action_server"]["up"] is False
+
+
+def queued(stack: Stack, sender: str) -> List[tuple]:
+    """(reasons, urgency, number of case events) of the sender's cases."""
+    store = EscalationStore(stack.env["ESCALATION_DB_URL"], alert_channels=())
+    try:
+        return [
+            (case.reasons, case.urgency, len(store.events(case.id)))
+            for case in store.list(limit=1000)
+            if case.conversation_id == sender
+        ]
+    finally:
+        dispose_engines()
+
+
+def send_risky_during_outage(stack: Stack, prefix: str) -> None:
+    for suffix, (message, _, urgency) in RISKY.items():
+        seconds, replies = timed_say(stack, f"{prefix}-{suffix}", message)
+        assert seconds < REPLY_BUDGET_S, f"reply took {seconds:.2f} s"
+        said = " ".join(replies)
+        if urgency == "emergency":
+            assert replies[0].startswith("Please call 911 now"), replies
+        else:
+            assert "call 911 now" not in said.lower(), replies
+        # The outage reply says only what is true: the case is in the queue, nobody alerted.
+        assert any(text.startswith(OUTAGE) and "staff's queue" in text for text in replies), replies
+        assert "alerted" not in said, replies
+
+
+def assert_each_queued_once(stack: Stack, prefix: str) -> None:
+    for suffix, (_, reason, urgency) in RISKY.items():
+        assert queued(stack, f"{prefix}-{suffix}") == [((reason,), urgency, 1)], suffix
+
+
+@pytest.mark.parametrize("outage", ["hung", "killed"])
+def test_no_escalation_is_lost_while_the_action_server_is_out(stack: Stack, outage: str) -> None:
+    process = stack.processes["actions"]
+    prefix = f"lost-{outage}"
+    if outage == "hung":
+        os.kill(process.pid, signal.SIGSTOP)
+    else:
+        stack.stop("actions", signal.SIGKILL)
+    try:
+        send_risky_during_outage(stack, prefix)
+        assert_each_queued_once(stack, prefix)  # recorded by the Rasa server itself
+    finally:
+        if outage == "hung":
+            os.kill(process.pid, signal.SIGCONT)
+        else:
+            stack.start_actions()
+    wait_healthy(stack)
+    time.sleep(2)  # a hung server that woke up runs the turns it was sent: nothing doubles
+    assert_each_queued_once(stack, prefix)
+    assert Spool(stack.data_dir / "spool").pending() == 0

@@ -31,7 +31,7 @@ from tests.support.postgres import PostgresServer
 from tests.support.stack import Stack
 
 FAST_DRAIN = {"SPOOL_DRAIN_SECONDS": "1"}
-PROMISES = ("will review", "I've passed this", "I've alerted", "will call you at")
+PROMISES = ("will review", "staff's queue", "I've alerted", "will call you at")
 RISKY = {  # kind: (message, reason code)
     "routine": ("I had a DVT two years ago, can I still do it?", "blood_clots"),
     "urgent": ("the spot where I got the injections is red, hot and full of pus", "complication"),

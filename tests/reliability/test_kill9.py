@@ -25,12 +25,12 @@ PROMISED = {  # sender suffix: (message, words of the promise, reason code)
     ),
     "urgent": (
         "the spot where I got the injections is red, hot and full of pus",
-        "I've passed this",
+        "added your message to the clinic staff's queue",
         "complication",
     ),
     "emergency": (
         "I can't breathe and my throat is swelling",
-        "I've alerted the clinic's staff",
+        "added your message to the clinic staff's queue",
         "emergency",
     ),
 }

@@ -1,0 +1,100 @@
+"""What the patient is told about the hand-off to staff: only what is true.
+
+"I've alerted the clinic's staff" is said only when the case is committed and an alert
+for it is queued on a configured channel (webhook or email). With no alert channel the
+case still waits in the staff's queue, and the patient is told exactly that. A case the
+database did not take (spooled to disk, or lost) promises nothing: the patient gets the
+clinic's phone number instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+from meso.escalations import ALERTED_URGENCIES
+from meso.spool import RecordOutcome
+
+ALERTED = "alerted"  # committed, and an alert is queued for staff
+QUEUED = "queued"  # committed, in the staff's queue; nobody is alerted
+NOT_STORED = "not_stored"  # spooled to disk or lost: nothing may be promised
+
+# A classifier read an emergency the risk screen did not find (docs/CONTRACTS.md).
+POSSIBLE_EMERGENCY = "possible_emergency"
+POSSIBLE_EMERGENCY_URGENCY = "urgent"
+
+
+def case_for(risk: Mapping[str, Any]) -> Optional[Tuple[str, List[str]]]:
+    """The (urgency, reasons) of the case a turn's `risk` parse data calls for, or None.
+
+    The screen's findings when it found any; else a classifier-only emergency guess
+    becomes a `possible_emergency` case (urgent), never an emergency.
+    """
+    reasons = [str(reason) for reason in risk.get("reasons") or []]
+    urgency = risk.get("urgency")
+    if reasons and urgency:
+        return str(urgency), reasons
+    if risk.get("unconfirmed"):
+        return POSSIBLE_EMERGENCY_URGENCY, [POSSIBLE_EMERGENCY]
+    return None
+
+
+def turn_key(risk: Mapping[str, Any]) -> Optional[str]:
+    """The idempotency key of the turn's case (the same on the Rasa and action servers)."""
+    turn = risk.get("turn")
+    return f"turn-{turn}" if isinstance(turn, str) and turn.isalnum() else None
+
+
+def handoff_state(outcome: Optional[RecordOutcome], urgency: str, alert_channels: Sequence[str]) -> str:
+    """How far the case got: ALERTED, QUEUED or NOT_STORED."""
+    if outcome is None or not outcome.stored:
+        return NOT_STORED
+    if urgency in ALERTED_URGENCIES and alert_channels:
+        return ALERTED
+    return QUEUED
+
+
+def staff_sentence(state: str) -> Optional[str]:
+    """The sentence about staff for a committed case; None when nothing may be promised."""
+    if state == ALERTED:
+        return "I've alerted the clinic's staff, who will review your conversation."
+    if state == QUEUED:
+        return "I've added your message to the clinic staff's queue for review."
+    return None
+
+
+def emergency_follow_up(state: str, contact: str) -> str:
+    """What follows the 911 instruction (which the domain response already gave)."""
+    if state == ALERTED:
+        return "I've alerted the clinic's staff too."
+    if state == QUEUED:
+        return "I've also added your message to the clinic staff's queue."
+    return f"I couldn't reach the clinic's staff system. After calling 911, {contact}"
+
+
+def unconfirmed_reply(state: str, contact: str, crisis: bool) -> str:
+    """The reply when only the intent classifier read an emergency (or a crisis).
+
+    No "call 911 now": the screen found no emergency in the message. It says how to get
+    help if the patient needs it, and what happened to the message.
+    """
+    parts = [
+        "I'm not able to tell from your message whether you need help urgently. "
+        "If you are having an emergency, call 911."
+    ]
+    if crisis:
+        parts.append(
+            "If you are thinking about hurting yourself, you can call or text 988 "
+            "(Suicide & Crisis Lifeline) at any time."
+        )
+    sentence = staff_sentence(state)
+    parts.append(sentence if sentence else f"I couldn't reach the clinic's staff system just now. {contact}")
+    return " ".join(parts)
+
+
+def outage_sentence(state: Optional[str]) -> str:
+    """The part of the outage reply about the patient's risky message (empty when none)."""
+    if state is None:
+        return ""
+    if state == NOT_STORED:
+        return "I couldn't reach the clinic's staff system just now."
+    return staff_sentence(state) or ""
