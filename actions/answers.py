@@ -13,6 +13,7 @@ from actions import services
 from actions.messaging import send
 from meso import answers
 from meso.content.respond import Answer, respond
+from meso.replies import Reply
 
 # Questions already explained by a disclosure's reply are not answered again.
 EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})
@@ -64,6 +65,26 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     send(dispatcher, tracker, answer.reply)
     await _record_declined(tracker, answer)
     return _answer_events(tracker, answer)
+
+
+PERSONAL_ADVICE = (
+    "Thank you for telling me. I can't give personal medical advice, but a "
+    "member of staff can look at your question. Would you like a call back?"
+)
+
+
+async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A message the classifier took for a disclosure and the risk screen did not:
+    what the facts answer, or (when nothing matches) an offer of staff."""
+    book = services.facts()
+    text = tracker.latest_message.get("text") or ""
+    answer = respond(text, book, services.answer_index(book), services.clinic())
+    if answer.facts or any(d.subject for d in answer.declined):
+        send(dispatcher, tracker, answer.reply)
+        await _record_declined(tracker, answer)
+        return _answer_events(tracker, answer)
+    send(dispatcher, tracker, Reply(text=PERSONAL_ADVICE, sms=PERSONAL_ADVICE, buttons=answers.CALLBACK_BUTTONS))
+    return [SlotSet("callback_offered", True)]
 
 
 async def answer_besides_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

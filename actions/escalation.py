@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import answer_besides_disclosure, answer_latest
+from actions.answers import answer_besides_disclosure, answer_latest, answer_unconfirmed_disclosure
 from actions.messaging import send
 from meso import answers, handoff
 from meso.content.respond import looks_like_question
@@ -87,14 +87,9 @@ class ActionHandleRisk(Action):
         risk = tracker.latest_message.get("risk") or {}
         case = handoff.case_for(risk)
         if case is None:
-            _say(
-                dispatcher,
-                tracker,
-                "Thank you for telling me. I can't give personal medical advice, but a "
-                "member of staff can look at your question. Would you like a call back?",
-                buttons=answers.CALLBACK_BUTTONS,
-            )
-            return [SlotSet("callback_offered", True)]
+            # The classifier read a disclosure the screen did not find: the question is
+            # answered like any other, or staff are offered.
+            return await answer_unconfirmed_disclosure(dispatcher, tracker)
 
         urgency, reasons = case
         outcome = await _record(tracker, urgency, reasons, handoff.turn_key(risk))
@@ -130,6 +125,7 @@ class ActionHandleRisk(Action):
         topics = sorted({EXPLAINING_TOPIC.get(reason, "contraindications") for reason in reasons})
         facts = [fact for topic in topics for fact in book.for_topic(topic)[:1]]
         explanation = answers.facts_reply(facts)
+        buttons: Tuple[Button, ...] = ()
         if stored:
             follow_up = (
                 "Because of this, a member of staff will review your message before "
@@ -138,7 +134,6 @@ class ActionHandleRisk(Action):
             buttons = answers.CALLBACK_BUTTONS
         else:
             follow_up = f"Please talk it through with the clinic before anything else. {_phone_fallback()}"
-            buttons = ()
         send(
             dispatcher,
             tracker,
