@@ -64,9 +64,11 @@ eval: setup train
 bench: setup train
 	$(RUNENV) $(PY) -m bench
 
+# Style, types of every package, and the layers (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(VENV)/bin/ruff check meso actions components channels staff tests scripts serving bench
-	$(VENV)/bin/mypy meso
+	$(VENV)/bin/mypy meso actions components channels staff serving
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf models results .pytest_cache

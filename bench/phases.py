@@ -82,7 +82,7 @@ def _own_cpu() -> float:
 
 def _rasa_command() -> List[str]:
     # The Procfile's launcher; RASA_MODEL, RASA_HOST and RASA_PORT come from the environment.
-    return [sys.executable, "-m", "meso.rasa_server"]
+    return [sys.executable, "-m", "serving.rasa_server"]
 
 
 def training_seconds(base_env: Dict[str, str], out_dir: Path) -> float:

@@ -25,7 +25,7 @@ stock bot's 16 in the same run, using about 100 ms of Rasa CPU per message.
 | no MemoizationPolicy (`config.yml`) | with no stories it learns nothing, yet featurised the whole conversation on every prediction | about 3 ms less per turn |
 | one HTTP session per worker for the action server (`serving/fixes.py`) | Rasa opens a session and a TCP connection for every action call | about 2 ms less per action call |
 | escalation writes off the action server's event loop (`actions/escalation.py`) | a committed escalation (fsync) blocked every other conversation's action calls | call-back turn under load: 1.5 s to 1.0 s |
-| skops imported before Rasa (`serving/preload.py`, `meso/rasa_server.py`, `make train`) | skops scans every loaded module for each numpy/scipy ufunc; after TensorFlow there are about 6,000 | cold start about 40 s to 7-12 s; training about 8 s less |
+| skops imported before Rasa (`serving/preload.py`, `serving/rasa_server.py`, `make train`) | skops scans every loaded module for each numpy/scipy ufunc; after TensorFlow there are about 6,000 | cold start about 40 s to 7-12 s; training about 8 s less |
 | heap frozen after the model loads (`gc.freeze`, `serving/fixes.py`) | a full garbage collection scanned the ~560,000 objects loaded at start: a 0.3 s pause for every turn in progress | no such pauses in the slowest turns |
 | two Sanic workers with the Redis lock store | one Rasa process uses one core | throughput about x1.5-1.8 on 2 cores, once connections reach both workers (see `docs/DEPLOYMENT.md`) |
 

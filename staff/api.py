@@ -88,7 +88,7 @@ def authenticate(request: Request) -> Caller:
     raise _unauthorized()
 
 
-def requires(*scopes: str) -> Callable[[Request], Caller]:
+def requires(*scopes: str) -> Callable[[Request, Caller], Caller]:
     """A dependency: the caller, when its token has every one of `scopes` (403 otherwise)."""
 
     def check(request: Request, caller: Annotated[Caller, Depends(authenticate)]) -> Caller:

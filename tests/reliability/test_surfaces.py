@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from meso.rasa_server import rasa_run_args
+from serving.rasa_server import rasa_run_args
 from tests.reliability.support import log_text, running
 from tests.support.stack import ROOT, Stack
 
@@ -37,7 +37,7 @@ def test_launcher_keeps_the_api_off_by_default_and_jwt_only_when_on() -> None:
     with pytest.raises(ValueError, match="auth-token"):
         rasa_run_args({}, ["--auth-token", "x"])
     procfile = (ROOT / "Procfile").read_text()
-    assert "rasa: python -m meso.rasa_server\n" in procfile and "auth-token" not in procfile
+    assert "rasa: python -m serving.rasa_server\n" in procfile and "auth-token" not in procfile
 
 
 def test_api_is_off_by_default(stack: Stack) -> None:

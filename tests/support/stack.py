@@ -67,7 +67,7 @@ class Stack:
         """Starts a Rasa server with the trained model (and waits until it answers)."""
         port = int(self.env["RASA_PORT"])
         # The Procfile's launcher: RASA_MODEL, RASA_HOST and RASA_PORT come from env.
-        command = [sys.executable, "-m", "meso.rasa_server", *(extra_args or [])]
+        command = [sys.executable, "-m", "serving.rasa_server", *(extra_args or [])]
         self.processes[name] = self._spawn(name, command)
         self.rasa_url = f"http://127.0.0.1:{port}"
         if wait:

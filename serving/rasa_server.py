@@ -5,7 +5,7 @@ RASA_ENABLE_API=true it is on with `--jwt-secret $RASA_JWT_SECRET` and never wit
 `--auth-token` (a token in the query string ends up in access logs). Rasa's CLI is
 run in this process, so the secret never appears in the process list.
 
-Usage: python -m meso.rasa_server [extra `rasa run` arguments]
+Usage: python -m serving.rasa_server [extra `rasa run` arguments]
 """
 
 from __future__ import annotations
