@@ -29,7 +29,7 @@ from meso.unanswered import unanswered_table
 ANSWERED, OUT_OF_SCOPE, IGNORED = "answered", "out_of_scope", "ignored"
 DECISIONS = (ANSWERED, OUT_OF_SCOPE, IGNORED)
 # Two wordings this similar (difflib ratio of their content words) are one group.
-NEAR_SAME = 0.85
+NEAR_SAME = 0.8
 MAX_WORDING = 300
 EXAMPLES = 5
 

@@ -1,6 +1,6 @@
 """Console administration from the command line.
 
-    python -m staff.manage create-user USERNAME --role staff|admin [--password-stdin]
+    python -m staff.manage create-user USERNAME --role staff|clinician|admin [--password-stdin]
     python -m staff.manage set-password USERNAME [--password-stdin]
     python -m staff.manage disable-user USERNAME | enable-user USERNAME
     python -m staff.manage list-users
