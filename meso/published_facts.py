@@ -16,7 +16,6 @@ import time
 from typing import Callable, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
 from meso.audit import shared_engine
 from meso.fact_versions import books_table
@@ -67,7 +66,7 @@ class PublishedFacts:
                 if seq is not None and seq != self.seq:
                     body = connection.execute(sa.select(books_table.c.body).where(books_table.c.seq == seq)).scalar()
                     self._load(int(seq), str(body))
-        except SQLAlchemyError as error:
+        except Exception as error:  # noqa: BLE001 - any database trouble: keep answering
             if not self._down:
                 logger.warning("Facts database unavailable (%s): serving the last book read", type(error).__name__)
             self._down = True
