@@ -100,7 +100,7 @@ def grouped_hbars(
     width: int = 760,
 ) -> Markup:
     """Horizontal bars, one group per category, one bar per series (e.g. channels by percentile)."""
-    left, right, top, bar_h, gap = 90, 190, 10, 12, 10
+    left, right, top, bar_h, gap = 90, 230, 10, 12, 10
     group_h = bar_h * len(series) + gap
     height = top * 2 + group_h * max(1, len(categories))
     plot_w = width - left - right
@@ -122,6 +122,6 @@ def grouped_hbars(
                 f'{value:g}{escape(unit)}</title></rect>'
             )
             parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 3}" font-size="10">{value:g}</text>')
-    parts += _legend(series, width - right + 12, top, [colours[i % len(colours)] for i in range(len(series))])
+    parts += _legend(series, width - right + 50, top, [colours[i % len(colours)] for i in range(len(series))])
     parts.append("</svg>")
     return Markup("".join(parts))
