@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Dict, Iterator, List
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from meso.answer_counts import AnswerCounts
@@ -261,3 +262,27 @@ def test_dashboard_numbers_match_a_seeded_set(settings: Settings, clock: FakeClo
     assert handling["socketio"]["cases"] == "2.0" or handling["socketio"]["cases"] == "2"
     assert (handling["socketio"]["claim_median_min"], handling["socketio"]["claim_p90_min"]) == ("10.0", "30.0")
     assert handling["socketio"]["resolve_median_min"] == "60.0" and handling["sms"]["claim_median_min"] == ""
+
+
+def test_export_then_import_goes_through_review(settings: Settings, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from staff import manage
+
+    exported = tmp_path / "export.yml"
+    assert manage.run(["export-facts", "--output", str(exported)], settings) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert text.startswith("# Published facts book 1") and f"id: {FACT}" in text
+    data = yaml.safe_load(text)
+    next(f for f in data["facts"] if f["id"] == FACT)["questions"].append("Will I get bruises?")
+    edited = tmp_path / "edited.yml"
+    edited.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert manage.run(["import-facts", str(edited), "--author", "nurse"], settings) == 0
+    assert f"1 facts sent for review\n  {FACT} version 2" in capsys.readouterr().out
+    store = versions(settings)
+    [pending] = store.open_versions()
+    assert pending.status == "in_review" and "Will I get bruises?" in pending.body["questions"]
+    assert "Will I get bruises?" not in store.published().book.get(FACT).questions  # not live before review
+    broken = tmp_path / "broken.yml"
+    data["facts"][0]["colour"] = "blue"
+    broken.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert manage.run(["import-facts", str(broken)], settings) == 2
+    assert "unknown key 'colour'" in capsys.readouterr().err
