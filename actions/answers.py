@@ -13,8 +13,8 @@ from actions import services
 from actions.messaging import send
 from meso import answers
 from meso.answer_counts import ANSWERED, DECLINED
-from meso.facts import FactBook
 from meso.content.respond import Answer, respond
+from meso.facts import FactBook
 
 # Questions already explained by a disclosure's reply are not answered again.
 EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})

@@ -61,7 +61,7 @@ def _questions_chart(console: Console, period: Dict[str, Any]) -> Any:
 def _outcome_chart(table: Dict[str, Dict[str, int]], label: str, names: Dict[str, str]) -> Any:
     categories = list(table)
     series = [(OUTCOME_LABELS[o], [table[c][o] for c in categories]) for o in SHARE_OUTCOMES]
-    shares = [(name, [round(100 * v / max(1, sum(table[c].values())), 1) for v, c in zip(values, categories)])
+    shares = [(name, [round(100 * v / max(1, sum(table[c].values())), 1) for v, c in zip(values, categories, strict=True)])
               for name, values in series]
     return grouped_hbars(label, [names.get(c, c) for c in categories], shares, OUTCOME_COLOURS, unit=" %")
 
@@ -78,7 +78,7 @@ def _handling_chart(period: Dict[str, Any]) -> Any:
     channels = list(table)
     names = ("claim_median", "claim_p90", "resolve_median", "resolve_p90")
     labels = ("to claim, median", "to claim, 90th percentile", "to resolve, median", "to resolve, 90th percentile")
-    series = [(label, [table[c][name] or 0 for c in channels]) for name, label in zip(names, labels)]
+    series = [(label, [table[c][name] or 0 for c in channels]) for name, label in zip(names, labels, strict=True)]
     return grouped_hbars(
         "Minutes from case opened to claimed and to resolved, by channel",
         [CHANNEL_LABELS.get(c, c) for c in channels], series, ("#9ecae1", "#3182bd", "#a1d99b", "#31a354"), unit=" min",

@@ -18,13 +18,21 @@ from meso.api_tokens import ApiTokenStore
 from meso.audit import AuditLog
 from meso.escalations import EscalationStore
 from meso.fact_versions import FactVersionStore
-from meso.facts import SMS_LIMIT, default_facts_path
+from meso.facts import SMS_LIMIT, FactsStore, default_facts_path
 from meso.published_facts import PublishedFacts
-from meso.facts import FactsStore
 from meso.settings import Settings
 from meso.staff_users import StaffUserStore
 from meso.unanswered import UnansweredStore
-from tests.staff.conftest import BASE_URL, FAST_HASHER, PASSWORDS, FakeClock, csrf_token, enrol, login, make_app
+from tests.staff.conftest import (
+    BASE_URL,
+    FAST_HASHER,
+    PASSWORDS,
+    FakeClock,
+    csrf_token,
+    enrol,
+    login,
+    make_app,
+)
 
 PASSWORDS.setdefault("drp", "clinician-password-789")
 FACT = "recovery-bruising"
