@@ -188,3 +188,8 @@ class UnansweredReport:
                     for key in group.wordings
                 ],
             )
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Retention: deletes marks made before `cutoff` (their wordings come from patients)."""
+        with self.engine.begin() as connection:
+            return int(connection.execute(marks_table.delete().where(marks_table.c.marked_at < cutoff)).rowcount or 0)

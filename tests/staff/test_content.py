@@ -294,3 +294,55 @@ def test_export_then_import_goes_through_review(settings: Settings, tmp_path, ca
     broken.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     assert manage.run(["import-facts", str(broken)], settings) == 2
     assert "unknown key 'colour'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_migration_0006_keeps_second_factors_and_allows_clinicians(
+    dialect: str, request: pytest.FixtureRequest, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.exc import IntegrityError
+
+    from meso.db import MIGRATIONS_DIR, make_engine
+
+    url = f"sqlite:///{tmp_path / 'm.db'}" if dialect == "sqlite" else request.getfixturevalue("postgres").new_database()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "0005")
+    engine = make_engine(url)
+    insert_user = ("INSERT INTO staff_users (username, password_hash, role, created_at, disabled) "
+                   "VALUES (:name, 'x', :role, '2025-01-01 00:00:00', false)")
+    with engine.begin() as connection:
+        connection.execute(sa.text(insert_user), {"name": "old", "role": "staff"})
+        connection.execute(sa.text("INSERT INTO staff_totp (user_id, secret, created_at) "
+                                   "SELECT id, 'S', '2025-01-01 00:00:00' FROM staff_users"))
+    count = "SELECT count(*) FROM staff_totp"
+    command.upgrade(config, "head")  # SQLite rebuilds staff_users: the second factor must survive
+    with engine.begin() as connection:
+        assert connection.execute(sa.text(count)).scalar_one() == 1
+        connection.execute(sa.text(insert_user), {"name": "doc", "role": "clinician"})
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(sa.text(insert_user), {"name": "bad", "role": "owner"})
+    assert {"fact_versions", "published_books", "unanswered_marks", "answer_counts"} <= set(
+        sa.inspect(engine).get_table_names())
+    command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text(count)).scalar_one() == 1
+        roles = dict(connection.execute(sa.text("SELECT username, role FROM staff_users")).all())
+    assert roles == {"old": "staff", "doc": "staff"} and "fact_versions" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_marks_go_with_retention(settings: Settings, clock: FakeClock) -> None:
+    from meso.question_groups import UnansweredReport
+    from staff.retention import purge
+
+    UnansweredStore(settings.escalation_url).record("conv", "rest", "Do you take insurance?")
+    report = UnansweredReport(settings.escalation_url, clock=clock)
+    report.mark(report.groups()[0], "ignored", "nurse")
+    assert report.groups(decided=True)
+    purge(settings, 1, clock=lambda: clock() + timedelta(days=2))
+    assert report.groups(decided=None) == [] and report.delete_older_than(clock() + timedelta(days=9)) == 0
