@@ -69,7 +69,7 @@ def stacked_bars(
     every = max(1, len(categories) // 10)
     for i, category in enumerate(categories):
         x = left + i * step + (step - bar_w) / 2
-        base = top + plot_h
+        base = float(top + plot_h)
         for index, (name, values) in enumerate(series):
             value = values[i]
             if value <= 0:

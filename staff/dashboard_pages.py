@@ -52,8 +52,8 @@ def _questions_chart(console: Console, period: Dict[str, Any]) -> Any:
     if any(others):
         series.append(("other topics", others))
     series.append(("not answered", [per_day[d].get("", 0) for d in period["days"]]))
-    colours = ("#1f77b4", "#aec7e8", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#ff7f0e")
-    colours = colours[: len(series) - 1] + ("#ff7f0e",)
+    topic_colours = ("#1f77b4", "#aec7e8", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+    colours = topic_colours[: len(series) - 1] + ("#ff7f0e",)  # "not answered" always orange
     categories = [d.strftime("%m-%d") for d in period["days"]]
     return stacked_bars("Questions per day by topic", categories, series, colours)
 
@@ -111,7 +111,7 @@ def dashboard_page(request: Request, session: SessionDep, days: Days = 28) -> Re
     )
 
 
-def _csv(name: str, header: Sequence[str], rows: List[Sequence[Any]]) -> Response:
+def _csv(name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -137,11 +137,11 @@ def dashboard_csv(request: Request, name: str, session: SessionDep, days: Days =
     counts: List[AnswerCount] = period["counts"]
     cases: List[CaseTimes] = period["cases"]
     console.audit.record(session.user.username, "dashboard.export", detail=f"{name} days={days}")
+    rows: List[Sequence[Any]] = []
     if name == "questions":
         rows = [(c.day.isoformat(), c.topic, c.outcome, c.channel, c.language, c.count) for c in counts]
         return _csv(name, ("day", "topic", "outcome", "channel", "language", "questions"), rows)
     if name == "outcomes":
-        rows = []
         for by in ("channel", "language"):
             for key, row in dashboard.outcome_shares(counts, cases, by=by).items():
                 rows.append((by, key, *(row[o] for o in SHARE_OUTCOMES)))

@@ -180,10 +180,10 @@ def run(
             audit.record(CLI_ACTOR, "facts.export")
         elif args.command == "import-facts":
             store = FactVersionStore(url, default_facts_path(settings))
-            created = store.import_data(read_facts_data(args.file), args.author, display_path(args.file))
-            for version in created:
+            sent = store.import_data(read_facts_data(args.file), args.author, display_path(args.file))
+            for version in sent:
                 audit.record(CLI_ACTOR, "fact.submit", f"fact:{version.fact_id}", f"version={version.number} import")
-            print(f"{len(created)} facts sent for review" + "".join(f"\n  {v.fact_id} version {v.number}" for v in created))
+            print(f"{len(sent)} facts sent for review" + "".join(f"\n  {v.fact_id} version {v.number}" for v in sent))
     except (ValueError, UserExists, UnknownUser, UnknownToken) as exc:
         message = f"user already exists: {exc}" if isinstance(exc, UserExists) else str(exc)
         if isinstance(exc, UnknownUser):
