@@ -3,13 +3,16 @@
 A patient asks a question the facts do not answer; a staff member finds it on the
 unanswered page, adds its wording to the fact that answers it and sends the draft for
 review; a clinician approves it; the same question asked again over REST gets the fact
-within 2 s (the approval-to-live time is printed). The staff member could not approve,
+within 2 s (the approval-to-live time is printed), and so does the chat widget's channel
+(socket.io, connected from the chat page's origin). The staff member could not approve,
 and the clinician's approval set reviewed_by. Refreshes docs/img/staff-dashboard.png.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict
 
@@ -22,6 +25,7 @@ from tests.support.browser import chromium
 from tests.support.content_loop import FACT, PASSWORD, QUESTION, staff_accounts, texts, wait_for_answer
 from tests.support.stack import running_stack
 from tests.support.staff_server import start_staff
+from tests.support.widget import Widget
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "img" / "staff-dashboard.png"
 ANSWER = load_facts(PROJECT_ROOT / "facts" / "facts.yml").get(FACT).web  # type: ignore[union-attr]
@@ -43,8 +47,17 @@ def sign_out(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/login?m=signed_out")
 
 
+async def ask_widget(url: str, origin: str) -> str:
+    widget = Widget(url, origin)
+    try:
+        await widget.open()
+        return " ".join(str(reply.get("text") or "") for reply in await widget.say(QUESTION))
+    finally:
+        await widget.close()
+
+
 def test_unanswered_question_goes_live_after_a_clinicians_approval(tmp_path: Path) -> None:
-    with running_stack(tmp_path / "stack") as stack:
+    with running_stack(tmp_path / "stack", widget_page_origin=True) as stack:
         url = stack.env["ESCALATION_DB_URL"]
         keys: Dict[str, str] = staff_accounts(url, {"nurse": "staff", "drp": "clinician"})
         console = start_staff(stack.env, tmp_path / "staff.log", {})
@@ -84,6 +97,9 @@ def test_unanswered_question_goes_live_after_a_clinicians_approval(tmp_path: Pat
                 live = time.monotonic() - started  # from the approval click
                 print(f"\napproval to live answer (SQLite, one Rasa server): {live:.2f} s")
                 assert live < 2.0, f"the approved answer took {live:.2f} s"
+                with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
+                    said = pool.submit(asyncio.run, ask_widget(stack.rasa_url, stack.env["ALLOWED_ORIGINS"])).result()
+                assert ANSWER in said
 
                 page.goto(f"{base}/dashboard")
                 totals = {
