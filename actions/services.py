@@ -6,10 +6,12 @@ import logging
 import os
 from functools import lru_cache
 
+from meso.answer_counts import AnswerCounts
 from meso.clinic import Clinic, load_clinic
 from meso.content.index import AnswerIndex, IndexCache
 from meso.escalations import EscalationStore
 from meso.facts import FactBook, FactsStore
+from meso.published_facts import PublishedFacts
 from meso.settings import Settings, get_settings
 from meso.spool import ResilientEscalations, Spool
 from meso.unanswered import UnansweredStore
@@ -25,13 +27,19 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def facts_store() -> FactsStore:
-    """The facts file, reloaded when staff edit it."""
+    """The facts file (the seed), served until the console has published a book."""
     return FactsStore(settings().facts_dir / "facts.yml")
+
+
+@lru_cache(maxsize=1)
+def published_facts() -> PublishedFacts:
+    """The newest book a clinician approved, shared by every replica through the database."""
+    return PublishedFacts(settings().escalation_url, facts_store())
 
 
 def facts() -> FactBook:
     """The current facts book."""
-    return facts_store().current()
+    return published_facts().current()
 
 
 _INDEXES = IndexCache()
@@ -46,6 +54,12 @@ def answer_index(book: FactBook) -> AnswerIndex:
 def unanswered() -> UnansweredStore:
     """Where declined questions are kept for the staff's report."""
     return UnansweredStore(settings().escalation_url)
+
+
+@lru_cache(maxsize=1)
+def answer_counts() -> AnswerCounts:
+    """The dashboard's counters of answered and declined questions."""
+    return AnswerCounts(settings().escalation_url)
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,9 @@ from meso.escalations import UTCDateTime, utcnow
 TOKEN_PREFIX = "meso_"  # noqa: S105 - a public marker, not a secret
 # escalations:read lists cases and reads their history; transcripts:read adds the whole
 # conversation of one case (GET /api/escalations/{id} needs both).
-SCOPES = ("escalations:read", "transcripts:read")
+# unanswered:read lists the declined questions in groups (patient wording); facts:read the
+# published facts.
+SCOPES = ("escalations:read", "transcripts:read", "unanswered:read", "facts:read")
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

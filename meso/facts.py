@@ -64,6 +64,8 @@ CLINIC_DETAILS = ("phone", "address", "hours", "website")
 MAX_QUESTION_CHARS = 300
 FACT_KEYS = frozenset({*FACT_REQUIRED_KEYS, "areas"})
 SOURCE_KEYS = frozenset({"document", "paragraph"})
+# A source the clinic provided itself (a price list, the front desk): who and when.
+PROVIDED_SOURCE_KEYS = frozenset({"provided_by", "provided_on"})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -77,11 +79,14 @@ class FactsError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a fact comes from: a document of the `documents:` map and a paragraph."""
+    """Where a fact comes from: a document of the `documents:` map and a paragraph, or
+    (document "clinic", paragraph 0) information the clinic provided, with who and when."""
 
     document: str
     paragraph: int
     title: str
+    provided_by: str | None = None
+    provided_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ class FactBook:
 
 def cite(fact: Fact) -> str:
     """The short citation shown under an answer (the one place that words it)."""
+    if fact.source.provided_by:
+        return f"Source: {fact.source.title}"
     return f"Source: {fact.source.title}, paragraph {fact.source.paragraph}"
 
 
@@ -461,8 +468,10 @@ class _Parser:
 
     def source(self, raw: Any, where: str, documents: Dict[str, str]) -> Source | None:
         if not isinstance(raw, dict):
-            self.problem(where, "source must have a document and a paragraph")
+            self.problem(where, "source must have a document and a paragraph, or provided_by and provided_on")
             return None
+        if any(key in raw for key in PROVIDED_SOURCE_KEYS):
+            return self.provided_source(raw, where)
         for key in _unknown(raw, SOURCE_KEYS):
             self.problem(where, f"unknown key {key!r} in source (allowed: document, paragraph)")
         document, paragraph = raw.get("document"), raw.get("paragraph")
@@ -480,6 +489,24 @@ class _Parser:
             return None
         return Source(document=str(document), paragraph=int(paragraph or 0), title=documents[str(document)])
 
+    def provided_source(self, raw: Dict[str, Any], where: str) -> Source | None:
+        """A clinic-provided source: who provided the information and on what date."""
+        before = len(self.problems)
+        for key in _unknown(raw, PROVIDED_SOURCE_KEYS):
+            self.problem(where, f"unknown key {key!r} in a clinic-provided source (allowed: provided_by, provided_on)")
+        provided_by = _text(raw.get("provided_by"))
+        if not provided_by:
+            self.problem(where, "source is missing provided_by (who at the clinic provided it)")
+        provided_on = None
+        try:
+            provided_on = date.fromisoformat(str(raw.get("provided_on") or "").strip())
+        except ValueError:
+            self.problem(where, "source provided_on must be an ISO date (YYYY-MM-DD)")
+        if len(self.problems) > before or provided_on is None:
+            return None
+        title = f"information provided by {provided_by} of the clinic on {provided_on.isoformat()}"
+        return Source("clinic", 0, title, provided_by=provided_by, provided_on=provided_on)
+
     def review_date(self, raw: Any, where: str) -> date | None:
         if raw is None:
             return None
@@ -488,6 +515,25 @@ class _Parser:
         except ValueError:
             self.problem(where, "reviewed_on must be an ISO date (YYYY-MM-DD)")
             return None
+
+
+def parse_book(data: Any, label: str) -> FactBook:
+    """Validates an already parsed facts book (YAML or JSON mapping), as `load_facts` does.
+
+    Args:
+        data: The mapping with documents, topics, facts, ...
+        label: Where it comes from, named at the start of every problem.
+
+    Raises:
+        FactsError: Every problem found.
+    """
+    return _Parser(label).parse(data)
+
+
+def read_facts_data(path: Union[str, Path]) -> Any:
+    """The facts file parsed (dates kept as text, duplicate keys refused), not validated."""
+    path = Path(path)
+    return _read_yaml(path, display_path(path))
 
 
 def load_facts(path: Union[str, Path]) -> FactBook:

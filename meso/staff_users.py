@@ -22,7 +22,8 @@ from meso.audit import shared_engine
 from meso.db import metadata
 from meso.escalations import UTCDateTime, utcnow
 
-ROLES = ("staff", "admin")
+# staff draft facts, clinicians also review them (approve or send back), admins do both and more.
+ROLES = ("staff", "clinician", "admin")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -61,6 +62,11 @@ class StaffUser:
     def is_admin(self) -> bool:
         """True for the admin role."""
         return self.role == "admin"
+
+    @property
+    def can_review(self) -> bool:
+        """True for clinicians and admins: they approve or send back fact versions."""
+        return self.role in ("clinician", "admin")
 
 
 def normalize_username(username: str) -> str:

@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from meso.escalations import EscalationUnavailable, utcnow
 from meso.settings import Settings, get_settings
-from staff import api, auth, mfa, pages
+from staff import api, auth, content_api, content_pages, dashboard_pages, mfa, pages, unanswered_pages
 from staff.auth import MAX_FORM_BYTES, NotSignedIn, Refused, SecondFactorNeeded
 from staff.body_limit import BodyLimitMiddleware
 from staff.console import Console, console_of
@@ -138,7 +138,11 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(mfa.router)
     app.include_router(pages.router)
+    app.include_router(content_pages.router)
+    app.include_router(unanswered_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(api.router)
+    app.include_router(content_api.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_handlers(app)
 

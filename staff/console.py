@@ -16,7 +16,11 @@ from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from meso.api_tokens import ApiTokenStore
 from meso.audit import AuditLog
+from meso.dashboard import DashboardData
 from meso.escalations import EscalationStore
+from meso.fact_versions import FactVersionStore
+from meso.facts import default_facts_path
+from meso.question_groups import UnansweredReport
 from meso.settings import Settings
 from meso.staff_mfa import SecondFactorStore
 from meso.staff_users import StaffUserStore
@@ -44,6 +48,9 @@ class Console:
     users: StaffUserStore
     second_factor: SecondFactorStore
     api_tokens: ApiTokenStore
+    fact_versions: FactVersionStore
+    unanswered: UnansweredReport
+    dashboard: DashboardData
     sessions: SessionStore
     throttle: LoginThrottle
     login_tokens: LoginTokens
@@ -84,6 +91,9 @@ class Console:
             users=StaffUserStore(url, clock=clock, hasher=password_hasher),
             second_factor=SecondFactorStore(url, clock=clock, hasher=password_hasher),
             api_tokens=ApiTokenStore(url, clock=clock),
+            fact_versions=FactVersionStore(url, default_facts_path(settings), clock=clock),
+            unanswered=UnansweredReport(url, clock=clock),
+            dashboard=DashboardData(url),
             sessions=SessionStore(
                 url,
                 idle=timedelta(minutes=settings.staff_session_idle_minutes),

@@ -1,6 +1,6 @@
 """Console administration from the command line.
 
-    python -m staff.manage create-user USERNAME --role staff|admin [--password-stdin]
+    python -m staff.manage create-user USERNAME --role staff|clinician|admin [--password-stdin]
     python -m staff.manage set-password USERNAME [--password-stdin]
     python -m staff.manage disable-user USERNAME | enable-user USERNAME
     python -m staff.manage list-users
@@ -9,12 +9,17 @@
     python -m staff.manage list-tokens | revoke-token NAME
     python -m staff.manage purge [--days N]
     python -m staff.manage seed-demo
+    python -m staff.manage export-facts [--output FILE]
+    python -m staff.manage import-facts FILE [--author USERNAME]
 
 Passwords are read from a prompt (typed twice) or, with --password-stdin, from the first
 line of standard input; never from the command line, where other users and the shell
 history could see them. A new account enrols its second factor (TOTP) at its first
 sign-in; `reset-mfa` makes the user enrol again (lost phone, used-up recovery codes).
 `create-token` prints the new API token once; only its hash is stored.
+`export-facts` writes the published facts book in facts.yml form; `import-facts` validates
+a file in that form and sends every fact that differs from the published one for review
+(nothing is published until a clinician approves it in the console).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import List, Optional, TextIO
 from meso.api_tokens import DEFAULT_DAYS, SCOPES, ApiTokenStore, TokenExists, UnknownToken
 from meso.audit import AuditLog
 from meso.escalations import utcnow
+from meso.fact_versions import FactVersionStore
+from meso.facts import default_facts_path, display_path, read_facts_data
 from meso.settings import Settings, get_settings
 from meso.staff_mfa import SecondFactorStore
 from meso.staff_users import ROLES, StaffUserStore, UnknownUser, UserExists
@@ -77,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     retention = commands.add_parser("purge", help="delete conversations and escalations past retention")
     retention.add_argument("--days", type=int, default=None, help="retention period (default RETENTION_DAYS)")
     commands.add_parser("seed-demo", help="add fake demo cases and conversations (never real data)")
+    export = commands.add_parser("export-facts", help="write the published facts book (facts.yml form)")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    imported = commands.add_parser("import-facts", help="send the changed facts of a file for review")
+    imported.add_argument("file")
+    imported.add_argument("--author", default=CLI_ACTOR, help="who the new versions are attributed to")
     return parser
 
 
@@ -158,6 +170,20 @@ def run(
             ids = seed_demo(settings)
             audit.record(CLI_ACTOR, "seed.demo", detail=f"cases={len(ids)}")
             print(f"added {len(ids)} fake demo cases")
+        elif args.command == "export-facts":
+            text = FactVersionStore(url, default_facts_path(settings)).export_yaml()
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            else:
+                sys.stdout.write(text)
+            audit.record(CLI_ACTOR, "facts.export")
+        elif args.command == "import-facts":
+            store = FactVersionStore(url, default_facts_path(settings))
+            sent = store.import_data(read_facts_data(args.file), args.author, display_path(args.file))
+            for version in sent:
+                audit.record(CLI_ACTOR, "fact.submit", f"fact:{version.fact_id}", f"version={version.number} import")
+            print(f"{len(sent)} facts sent for review" + "".join(f"\n  {v.fact_id} version {v.number}" for v in sent))
     except (ValueError, UserExists, UnknownUser, UnknownToken) as exc:
         message = f"user already exists: {exc}" if isinstance(exc, UserExists) else str(exc)
         if isinstance(exc, UnknownUser):

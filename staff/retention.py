@@ -8,6 +8,7 @@ from typing import Callable
 
 from meso.audit import AuditLog
 from meso.escalations import EscalationStore, utcnow
+from meso.question_groups import UnansweredReport
 from meso.settings import Settings
 from meso.transcripts import TranscriptStore
 from meso.unanswered import UnansweredStore
@@ -28,7 +29,8 @@ def purge(
 ) -> PurgeResult:
     """Deletes tracker-store conversations and escalations inactive for `days`, and audits it.
 
-    Declined questions kept for the staff's report go with the same cutoff.
+    Declined questions kept for the staff's report, and the staff's marks on their
+    wordings, go with the same cutoff.
     A conversation goes when its last event is older than the cutoff (all its events);
     a case goes when it was last updated before the cutoff (with its history and alerts).
     The audit log is kept: it names cases by number and holds no patient text.
@@ -44,12 +46,13 @@ def purge(
         cutoff
     )
     unanswered = UnansweredStore(settings.escalation_url).delete_older_than(cutoff)
+    marks = UnansweredReport(settings.escalation_url).delete_older_than(cutoff)
     AuditLog(settings.escalation_url, clock=clock).record(
         actor,
         "retention.purge",
         detail=(
             f"days={days} cutoff={cutoff.isoformat()} conversations={conversations} "
-            f"escalations={escalations} unanswered={unanswered}"
+            f"escalations={escalations} unanswered={unanswered} marks={marks}"
         ),
     )
     return PurgeResult(cutoff, conversations, escalations, unanswered)

@@ -18,12 +18,12 @@ def isolated_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ESCALATION_DB_URL", f"sqlite:///{tmp_path / 'escalations.db'}")
     monkeypatch.setenv("CLINIC_PHONE", "(818) 555-0100")
-    for cached in (services.settings, services.facts_store, services.clinic, services.escalations, services.unanswered):
+    for cached in (services.settings, services.facts_store, services.published_facts, services.clinic, services.escalations, services.unanswered):
         cached.cache_clear()
     yield
     if services.escalations.cache_info().currsize:
         services.escalations().stop_drainers()  # no thread outlives its test's database
-    for cached in (services.settings, services.facts_store, services.clinic, services.escalations, services.unanswered):
+    for cached in (services.settings, services.facts_store, services.published_facts, services.clinic, services.escalations, services.unanswered):
         cached.cache_clear()
 
 

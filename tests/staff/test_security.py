@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from meso.api_tokens import ApiTokenStore
+from meso.api_tokens import SCOPES, ApiTokenStore
 from meso.audit import AuditLog, audit_table
 from meso.escalations import Contact, EscalationStore
 from meso.settings import Settings
@@ -73,8 +73,21 @@ def test_the_route_table_is_what_this_file_covers(app: FastAPI) -> None:
         ("POST", "/mfa/recovery"),
         ("GET", "/mfa/enrol"),
         ("POST", "/mfa/enrol"),
+        ("GET", "/facts"),
+        ("GET", "/facts/new"),
+        ("POST", "/facts/new"),
+        ("GET", "/facts/{fact_id}"),
+        ("POST", "/facts/{fact_id}"),
+        ("GET", "/facts/versions/{version_id}"),
+        ("POST", "/facts/versions/{version_id}/{action}"),
+        ("GET", "/unanswered"),
+        ("POST", "/unanswered/{group_id}"),
+        ("GET", "/dashboard"),
+        ("GET", "/dashboard/{name}.csv"),
     }
-    assert set(api_routes(app)) == {"/api/escalations", "/api/escalations/{case_id}", "/api/openapi.json"}
+    assert set(api_routes(app)) == {
+        "/api/escalations", "/api/escalations/{case_id}", "/api/openapi.json", "/api/unanswered", "/api/facts"
+    }
 
 
 def test_every_page_is_refused_without_a_session(
@@ -119,9 +132,7 @@ def test_without_the_legacy_token_only_issued_tokens_open_the_api(
 ) -> None:
     settings = make_settings(tmp_path, staff_api_token="")
     app = make_app(settings, clock)
-    _, secret = ApiTokenStore(settings.escalation_url, clock=clock).create(
-        "reporting", ["escalations:read", "transcripts:read"]
-    )
+    _, secret = ApiTokenStore(settings.escalation_url, clock=clock).create("reporting", SCOPES)
     with TestClient(app, base_url=BASE_URL) as client:
         for path in api_routes(app):
             url = path.replace("{case_id}", "1")
