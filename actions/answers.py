@@ -27,15 +27,15 @@ UNSURE_INTENTS = {
 }
 
 
-async def _count(tracker: Tracker, book: FactBook, answer: Answer) -> None:
+def _count(tracker: Tracker, book: FactBook, answer: Answer) -> None:
     """Counts the turn for the dashboard: the answered topic, and each declined question."""
     counts, channel = services.answer_counts(), tracker.get_latest_input_channel() or "unknown"
     language = tracker.get_slot("language") or "en"
     first = book.get(answer.facts[0]) if answer.facts else None
     if first is not None:
-        await asyncio.to_thread(counts.add, ANSWERED, first.topic, channel, language)
+        counts.add(ANSWERED, first.topic, channel, language)
     if answer.declined:
-        await asyncio.to_thread(counts.add, DECLINED, "", channel, language, len(answer.declined))
+        counts.add(DECLINED, "", channel, language, len(answer.declined))
 
 
 async def _record_declined(tracker: Tracker, answer: Answer) -> None:
@@ -77,7 +77,7 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
         return []
     send(dispatcher, tracker, answer.reply)
     await _record_declined(tracker, answer)
-    await _count(tracker, book, answer)
+    _count(tracker, book, answer)
     return _answer_events(tracker, answer)
 
 
@@ -96,7 +96,7 @@ async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracke
     if answer.facts or any(d.subject for d in answer.declined):
         send(dispatcher, tracker, answer.reply)
         await _record_declined(tracker, answer)
-        await _count(tracker, book, answer)
+        _count(tracker, book, answer)
         return _answer_events(tracker, answer)
     send(dispatcher, tracker, Reply(text=PERSONAL_ADVICE, sms=PERSONAL_ADVICE, buttons=answers.CALLBACK_BUTTONS))
     return [SlotSet("callback_offered", True)]

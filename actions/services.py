@@ -6,7 +6,7 @@ import logging
 import os
 from functools import lru_cache
 
-from meso.answer_counts import AnswerCounts
+from meso.answer_counts import AnswerCounts, BufferedCounts
 from meso.clinic import Clinic, load_clinic
 from meso.content.index import AnswerIndex, IndexCache
 from meso.escalations import EscalationStore
@@ -57,9 +57,9 @@ def unanswered() -> UnansweredStore:
 
 
 @lru_cache(maxsize=1)
-def answer_counts() -> AnswerCounts:
-    """The dashboard's counters of answered and declined questions."""
-    return AnswerCounts(settings().escalation_url)
+def answer_counts() -> BufferedCounts:
+    """The dashboard's counters of answered and declined questions (written every 2 s)."""
+    return BufferedCounts(AnswerCounts(settings().escalation_url))
 
 
 @lru_cache(maxsize=1)

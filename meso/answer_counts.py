@@ -1,16 +1,19 @@
 """How many questions the assistant answered or declined, per day, topic, channel and language.
 
-The answer action adds one to a counter for each question; the dashboard reads the
-counters. No text, no conversation id: counts only (kept without a retention limit).
+The answer action adds one to a counter for each question (in memory, written every
+two seconds: `BufferedCounts`); the dashboard reads the counters. No text, no conversation id: counts only (kept without a retention limit).
 The schema lives in Alembic revision 0006.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -100,3 +103,61 @@ class AnswerCounts:
                 AnswerCount(row.day, row.topic, row.outcome, row.channel, row.language, row.count)
                 for row in connection.execute(query)
             ]
+
+
+class BufferedCounts:
+    """Counters added up in memory and written every `interval` seconds, so a turn
+    costs no database write (the dashboard is at most that far behind).
+
+    The writer is a daemon thread started on first use; `flush` writes what is
+    pending (also called at interpreter exit). Counts that cannot be written stay
+    pending for the next flush.
+    """
+
+    def __init__(self, counts: AnswerCounts, interval: float = 2.0) -> None:
+        self.counts = counts
+        self.interval = interval
+        self._pending: Dict[Tuple[str, str, str, str, date], int] = {}
+        self._lock = threading.Lock()
+        self._writer: Optional[threading.Thread] = None
+
+    def add(self, outcome: str, topic: str = "", channel: str = "unknown", language: str = "en", n: int = 1) -> None:
+        """Adds `n` to one counter (in memory)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        key = (outcome, topic, channel, language, self.counts._clock())
+        with self._lock:
+            self._pending[key] = self._pending.get(key, 0) + n
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._run, name="answer-counts", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)
+
+    def flush(self) -> int:
+        """Writes every pending counter; returns how many counters were written."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        written = 0
+        for (outcome, topic, channel, language, day), n in pending.items():
+            try:
+                stored = self.counts.add(outcome, topic, channel, language, n, day=day)
+            except Exception as error:  # noqa: BLE001 - the writer thread must outlive a bad database
+                logger.warning("Could not write answer counts (%s)", type(error).__name__)
+                stored = False
+            if stored:
+                written += 1
+            else:
+                with self._lock:
+                    key = (outcome, topic, channel, language, day)
+                    self._pending[key] = self._pending.get(key, 0) + n
+        return written
+
+    def pending(self) -> int:
+        """How many counts wait to be written."""
+        with self._lock:
+            return sum(self._pending.values())
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.flush()
