@@ -8,6 +8,12 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import socketio
 
+from meso.clinic import Clinic
+from meso.welcome import web_welcome
+
+# How many messages greet a new session (they do not depend on the clinic's details).
+WELCOME_COUNT = len(web_welcome(Clinic(), 1))
+
 
 class Widget:
     """Connects like the web widget (polling), from source address `ip` on loopback.
@@ -22,11 +28,15 @@ class Widget:
         self.url, self.origin, self.ip = url, origin, ip
         self.replies: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
         self.session_id: Optional[str] = None
+        self.welcome: List[Dict[str, Any]] = []
         self._http: Optional[aiohttp.ClientSession] = None
         self.client: Optional[socketio.AsyncClient] = None
 
     async def open(self, claimed: object = None, timeout: float = 20) -> str:
-        """Connects and asks for a session (claiming `claimed`); returns the id the server granted."""
+        """Connects and asks for a session (claiming `claimed`); returns the id the server granted.
+
+        A new session's welcome messages are taken off the replies into `welcome`.
+        """
         self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(self.ip, 0)))
         self.client = socketio.AsyncClient(reconnection=False, http_session=self._http)
         confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -37,6 +47,8 @@ class Widget:
         )
         await self.client.emit("session_request", {"session_id": claimed})
         self.session_id = await asyncio.wait_for(confirmed, timeout)
+        if self.session_id != claimed:
+            self.welcome = [await asyncio.wait_for(self.replies.get(), timeout) for _ in range(WELCOME_COUNT)]
         return self.session_id
 
     async def emit(self, event: str, data: Any) -> None:
