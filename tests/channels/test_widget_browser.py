@@ -180,6 +180,10 @@ def session_id(page: Any) -> str:
 
 def emergency_timing(page: Any) -> tuple[float, float]:
     """Seconds from the 911 reply's arrival on the socket to its being on screen, and the arrival time."""
+    try:
+        page.wait_for_function("m => window.__shown.some(s => s.text.includes(m))", arg=CALL_911, timeout=5000)
+    except PlaywrightTimeout:
+        raise AssertionError("the 911 reply is in the page but never came on screen") from None
     timing = page.evaluate(
         """mark => {
           const arrived = window.__arrivals.filter(a => a.text.includes(mark)).pop();

@@ -107,10 +107,10 @@
         return link.href === new URL(href, window.location.href).href;
       });
       if (!present) {
-        var link = el("link");
-        link.rel = "stylesheet";
-        link.href = href;
-        document.head.appendChild(link);
+        var sheet = el("link");
+        sheet.rel = "stylesheet";
+        sheet.href = href;
+        document.head.appendChild(sheet);
       }
     }
 
@@ -204,12 +204,12 @@
       bubble.appendChild(document.createTextNode(message.text));
       if (message.link) {
         bubble.appendChild(document.createTextNode(" "));
-        var anchor = el("a", "mc-link", message.link.title);
-        anchor.href = base + message.link.url;
-        anchor.target = "_blank";
-        anchor.rel = "noopener";
-        anchor.appendChild(el("span", "mc-visually-hidden", " (opens in a new tab)"));
-        bubble.appendChild(anchor);
+        var link = el("a", "mc-link", message.link.title);
+        link.href = base + message.link.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.appendChild(el("span", "mc-visually-hidden", " (opens in a new tab)"));
+        bubble.appendChild(link);
       }
       item.appendChild(bubble);
       if (message.active && message.buttons && message.buttons.length) {
@@ -228,7 +228,33 @@
         item.appendChild(group);
       }
       log.appendChild(item);
-      log.scrollTop = log.scrollHeight;
+      if (message.from === "user" || !anchor) {
+        anchor = item;
+        urgent = null;
+      }
+      if (message.urgent) {
+        urgent = item;
+      }
+      scroll();
+    }
+
+    // Keeps the reader's place: new replies scroll into view, but never past the start
+    // of the patient's last message (or of the welcome), so a long or multi-part reply
+    // is read from its beginning; a 911 reply is always brought into view.
+    var anchor = null;
+    var urgent = null;
+    function scroll() {
+      if (!anchor || panel.hidden) {
+        return;
+      }
+      var bottom = log.scrollHeight - log.clientHeight;
+      log.scrollTop = Math.max(0, Math.min(bottom, anchor.offsetTop - 8));
+      if (urgent) {
+        var top = urgent.offsetTop;
+        if (top < log.scrollTop || top + urgent.offsetHeight > log.scrollTop + log.clientHeight) {
+          log.scrollTop = top - 8;
+        }
+      }
     }
 
     function add(message) {
@@ -296,6 +322,7 @@
           // The server did not accept the stored conversation: a new one starts afresh.
           state.messages = [];
           log.textContent = "";
+          anchor = urgent = null;
         }
         state.session_id = sessionId;
         save();
@@ -336,7 +363,7 @@
       state.open = true;
       save();
       connect();
-      log.scrollTop = log.scrollHeight;
+      scroll();
       if (focus) {
         input.focus();
       }
