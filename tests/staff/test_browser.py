@@ -1,12 +1,14 @@
 """The console in a real browser (Debian's Chromium, headless) against the real app on uvicorn.
 
 Signs in, reads the queue, opens a transcript, claims and resolves a case, signs out;
-no JavaScript dialog may fire for the XSS payloads. Also refreshes the README screenshot
-docs/img/staff-queue.png from the fake demo data.
+no JavaScript dialog may fire for the XSS payloads. Every console page passes an axe-core
+audit (WCAG 2.1 AA). Also refreshes the README screenshot docs/img/staff-queue.png from
+the fake demo data.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -22,6 +24,7 @@ from meso.staff_users import StaffUserStore
 from staff.app import create_app
 from staff.seed import seed_demo, tracker_rows, write_tracker_rows
 from tests.staff.conftest import HOSTILE_MESSAGE, IMG, SCRIPT, make_settings
+from tests.support.axe import assert_accessible
 from tests.support.browser import chromium
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "staff-queue.png"
@@ -131,6 +134,32 @@ def test_staff_workflow_in_chromium(console: tuple[str, Settings]) -> None:
     assert dialogs == [], f"a JavaScript dialog fired: {dialogs}"
     assert errors == [], f"page errors or CSP violations: {errors}"
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_every_console_page_passes_axe(console: tuple[str, Settings]) -> None:
+    """Sign-in, queue, case page and audit log: no WCAG 2.1 A/AA or best-practice violation."""
+    base, settings = console
+    StaffUserStore(settings.escalation_url).create("boss", PASSWORD, "admin")
+    with chromium() as browser:
+        for viewport in ({"width": 1360, "height": 900}, {"width": 390, "height": 844}):
+            context = browser.new_context(viewport=viewport, bypass_csp=True)  # bypass: to inject axe
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            assert_accessible(page, f"on the sign-in page at {viewport['width']}px")
+            page.fill("#username", "boss")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            assert page.locator("table.queue tbody tr").count() == 6
+            assert_accessible(page, f"on the queue at {viewport['width']}px")
+            page.locator("table.queue tbody tr").nth(1).locator("a.open-case").click()
+            page.wait_for_url(re.compile(r".*/escalations/\d+$"))
+            assert page.locator(".turn").count() == 4
+            assert_accessible(page, f"on a case page at {viewport['width']}px")
+            page.goto(f"{base}/audit")
+            assert page.locator("h1").inner_text() == "Audit log"
+            assert_accessible(page, f"on the audit log at {viewport['width']}px")
+            context.close()
 
 
 def _add_hostile_case(settings: Settings) -> int:
