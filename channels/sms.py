@@ -77,6 +77,19 @@ def _fallback_reply() -> str:
     return outage_message()
 
 
+def _tracker_check(request: Request) -> Optional[IsNew]:
+    """Whether a number is new, from the Rasa agent's tracker store (None without an agent)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker_store = getattr(agent, "tracker_store", None)
+    if tracker_store is None:
+        return None
+
+    async def is_new(number: str) -> bool:
+        return not await tracker_store.exists(number)
+
+    return is_new
+
+
 class SmsInput(InputChannel):
     """Twilio SMS webhook with signature checks, opt-out keywords, MORE and options."""
 
@@ -235,13 +248,8 @@ class SmsInput(InputChannel):
                 logger.info("SMS %s from %s: retry, answered once.", sid, phone_hash(phone))
                 return response.text(previous or twiml([]), content_type=XML)
 
-            tracker_store = request.app.ctx.agent.tracker_store
-
-            async def is_new(number: str) -> bool:
-                return not await tracker_store.exists(number)
-
             messages, outcome = await self.respond(
-                on_new_message, phone, body, sid, client_ip(request), is_new=is_new
+                on_new_message, phone, body, sid, client_ip(request), is_new=_tracker_check(request)
             )
             xml = twiml(messages)
             await self._db(None, self.store.finish, sid, xml)
