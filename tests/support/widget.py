@@ -6,10 +6,17 @@ import asyncio
 from typing import Any, Dict, List, Optional
 
 import aiohttp
+import engineio.payload
 import socketio
 
 from meso.clinic import Clinic
 from meso.welcome import web_welcome
+
+# python-engineio's client refuses a polling response of more than 16 packets (the
+# browser's engine.io-client has no such limit). A scripted widget that sends several
+# session requests without polling in between (the fuzzer) gets 5 packets for each:
+# the session confirmation and the welcome.
+engineio.payload.Payload.max_decode_packets = 1024
 
 # How many messages greet a new session (they do not depend on the clinic's details).
 WELCOME_COUNT = len(web_welcome(Clinic(), 1))
