@@ -26,14 +26,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip check
 	@touch $@
 
-# The chat widget bundle, served at /chat/static/webchat.js (never from a CDN).
-WIDGET_BUNDLE := web/static/webchat.js
+# The chat widget's socket.io client, served at /chat/static/socket.io.min.js (never from
+# a CDN); npm ci also installs axe-core, which the browser tests inject.
+WIDGET_BUNDLE := web/static/socket.io.min.js
 
 $(WIDGET_BUNDLE): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	@# The bundle's CSS @imports a Google font: dropped, so patients' browsers never call a third party.
-	sed -e 's|@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);||g' \
-		node_modules/rasa-webchat/lib/index.js > $@
+	@# Without its source map comment: the map is not served.
+	sed -e '/^\/\/# sourceMappingURL=/d' node_modules/socket.io-client/dist/socket.io.min.js > $@
 
 setup: $(VENV)/.installed $(WIDGET_BUNDLE)
 

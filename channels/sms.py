@@ -10,6 +10,10 @@ logs show only a short hash of it.
 Rate limits per phone number and per source IP (`channels.limits`) apply to messages
 that would go to the assistant; STOP, START and HELP are always honoured. A refused
 message gets a polite TwiML reply, or the 911 instruction when it is an emergency.
+
+The first message from a number the tracker store does not know gets a short welcome
+(`meso.welcome`: who we are, not for emergencies, HELP/STOP) before the answer, or
+after it when the answer is the 911 instruction.
 """
 
 from __future__ import annotations
@@ -45,9 +49,11 @@ from meso.sms import (
     stop_reply,
     to_sms_segments,
     twiml,
+    with_welcome,
 )
 from meso.sms_state import SmsStateStore, Thread
 from meso.text import clean_text
+from meso.welcome import sms_welcome
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ MAX_BODY_BYTES = 64 * 1024
 XML = "text/xml; charset=utf-8"
 _SID = re.compile(r"^[A-Za-z0-9]{10,64}$")
 T = TypeVar("T")
+IsNew = Callable[[str], Awaitable[bool]]
 
 
 class _Params(Dict[str, List[str]]):
@@ -68,6 +75,19 @@ def _fallback_reply() -> str:
     from channels.guard import outage_message
 
     return outage_message()
+
+
+def _tracker_check(request: Request) -> Optional[IsNew]:
+    """Whether a number is new, from the Rasa agent's tracker store (None without an agent)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker_store = getattr(agent, "tracker_store", None)
+    if tracker_store is None:
+        return None
+
+    async def is_new(number: str) -> bool:
+        return not await tracker_store.exists(number)
+
+    return is_new
 
 
 class SmsInput(InputChannel):
@@ -115,17 +135,35 @@ class SmsInput(InputChannel):
     # -- the conversation --------------------------------------------------------------
 
     async def _ask_rasa(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], phone: str, text: str, sid: str
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        phone: str,
+        text: str,
+        sid: str,
+        is_new: Optional[IsNew] = None,
     ) -> List[str]:
         collector = CollectingOutputChannel()
+        first = await self._first_message(phone, is_new)
         try:
             await on_new_message(UserMessage(text, collector, phone, input_channel=self.name(), message_id=sid))
         except Exception as exc:  # noqa: BLE001 - the patient still gets an honest reply
             logger.error("SMS turn failed (%s); sent the outage reply.", type(exc).__name__)
             return [_fallback_reply()]
-        turn = to_sms_segments(collector.messages)
+        replies = with_welcome(collector.messages, sms_welcome(load_clinic())) if first else collector.messages
+        turn = to_sms_segments(replies)
         await self._db(None, self.store.save_thread, phone, Thread(pending=turn.pending, options=turn.options))
         return turn.messages
+
+    @staticmethod
+    async def _first_message(phone: str, is_new: Optional[IsNew]) -> bool:
+        """Whether this is the number's first conversation (unknown when the store fails: no)."""
+        if is_new is None:
+            return False
+        try:
+            return await is_new(phone)
+        except Exception as exc:  # noqa: BLE001 - a welcome is not worth failing the answer
+            logger.error("SMS: cannot tell whether the number is new (%s).", type(exc).__name__)
+            return False
 
     async def respond(
         self,
@@ -134,8 +172,12 @@ class SmsInput(InputChannel):
         body: str,
         sid: str,
         ip: str = "",
+        is_new: Optional[IsNew] = None,
     ) -> tuple[List[str], str]:
-        """The SMS messages answering `body`, and a one-word outcome for the log."""
+        """The SMS messages answering `body`, and a one-word outcome for the log.
+
+        `is_new(phone)` tells whether the number has no conversation yet (welcomed).
+        """
         body = clean_text(body).strip()
         word = keyword(body)
         opted_out = await self._db(False, self.store.is_opted_out, phone)
@@ -164,11 +206,11 @@ class SmsInput(InputChannel):
             # topic's plain question; an unknown command goes as its title.
             plain = not option.payload.startswith("/")
             text = option.payload if plain or is_button_payload(option.payload) else option.title
-            return await self._ask_rasa(on_new_message, phone, text, sid), "option"
+            return await self._ask_rasa(on_new_message, phone, text, sid, is_new), "option"
         screened = await screen_inbound(self.name(), phone, body)
         if not screened.accepted:
             return [screened.reply or ""], screened.reason
-        return await self._ask_rasa(on_new_message, phone, screened.text or "", sid), "message"
+        return await self._ask_rasa(on_new_message, phone, screened.text or "", sid, is_new), "message"
 
     # -- Sanic -------------------------------------------------------------------------
 
@@ -208,7 +250,9 @@ class SmsInput(InputChannel):
                 logger.info("SMS %s from %s: retry, answered once.", sid, phone_hash(phone))
                 return response.text(previous or twiml([]), content_type=XML)
 
-            messages, outcome = await self.respond(on_new_message, phone, body, sid, client_ip(request))
+            messages, outcome = await self.respond(
+                on_new_message, phone, body, sid, client_ip(request), is_new=_tracker_check(request)
+            )
             xml = twiml(messages)
             await self._db(None, self.store.finish, sid, xml)
             logger.info("SMS %s from %s: %s, %d message(s).", sid, phone_hash(phone), outcome, len(messages))

@@ -14,6 +14,11 @@ Differences from Rasa's SocketIOInput:
 - Polling POST bodies over MAX_PACKET_BYTES get 413 before Engine.IO sees them (its own
   check closes the session and then waits for a poll that never comes, so each such
   request would hang for as long as Sanic lets it).
+- A new session is greeted at once (`meso.welcome`): who we are, not for emergencies,
+  topic buttons and the privacy line. A resumed session is not greeted again, and no
+  message is ever answered with the welcome.
+- A bot message with the 911 instruction carries `"urgent": true`, so the widget can
+  show it first and announce it assertively.
 - `enter_room` is awaited (python-socketio 5.x made it a coroutine; Rasa 3.6 does not
   await it, so its rooms, and session persistence, silently do nothing).
 """
@@ -35,9 +40,12 @@ from socketio import AsyncServer
 from channels.hygiene import screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from channels.widget_session import SessionSigner
+from meso.clinic import load_clinic
 from meso.inbound import clean_metadata
 from meso.settings import Settings, get_settings
+from meso.sms import URGENT_MARKER
 from meso.text import clean_text
+from meso.welcome import web_welcome
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,25 @@ def _metadata(raw: Any) -> Optional[Dict[str, Any]]:
         except ValueError:
             return None
     return clean_metadata(raw, MAX_METADATA_BYTES)
+
+
+def bot_message(text: str) -> Dict[str, Any]:
+    """A plain text bot message, marked urgent when it carries the 911 instruction."""
+    return mark_urgent({"text": text})
+
+
+def mark_urgent(message: Any) -> Any:
+    """`message` with `"urgent": true` added when its text tells the patient to call 911."""
+    if isinstance(message, dict) and isinstance(message.get("text"), str) and URGENT_MARKER.search(message["text"]):
+        return {**message, "urgent": True}
+    return message
+
+
+class UrgentAwareOutput(SocketIOOutput):
+    """Rasa's socket.io output, with 911 replies marked urgent."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, mark_urgent(response))
 
 
 def refuse_oversized_posts(sio: AsyncServer, max_bytes: int) -> None:
@@ -120,6 +147,9 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if session_id != claimed:  # a new conversation: greet it once
+                for message in web_welcome(load_clinic(), self.settings.retention_days):
+                    await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -136,15 +166,17 @@ class SocketIOInput(RasaSocketIOInput):
             if not decision.allowed:
                 text = clean_text(raw_message) if isinstance(raw_message, str) else None
                 reply = await refused(self.name(), decision, sender_id, text)
-                await sio.emit(self.bot_message_evt, {"text": reply.text}, room=sid, namespace=self.namespace)
+                await sio.emit(self.bot_message_evt, bot_message(reply.text), room=sid, namespace=self.namespace)
                 return
             screened = await screen_inbound(self.name(), sender_id, raw_message)
             if not screened.accepted:
-                await sio.emit(self.bot_message_evt, {"text": screened.reply}, room=sid, namespace=self.namespace)
+                await sio.emit(
+                    self.bot_message_evt, bot_message(screened.reply or ""), room=sid, namespace=self.namespace
+                )
                 return
             message = UserMessage(
                 screened.text,
-                SocketIOOutput(sio, self.bot_message_evt),
+                UrgentAwareOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
                 metadata=_metadata(data.get(self.metadata_key)),

@@ -250,6 +250,13 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
     return Turn(messages=pages[0], pending=pages[1:], options=options)
 
 
+def with_welcome(bot_messages: Sequence[Mapping[str, Any]], welcome: str) -> List[Mapping[str, Any]]:
+    """A new number's turn: the welcome first, unless the reply is an emergency (then after it)."""
+    urgent = any(URGENT_MARKER.search(str(message.get("text") or "")) for message in bot_messages)
+    greeting = {"text": welcome}
+    return [*bot_messages, greeting] if urgent else [greeting, *bot_messages]
+
+
 def pick_option(body: str, options: Sequence[Button]) -> Optional[Button]:
     """The option a reply of just its number ("1", "2.") chooses, if any."""
     match = _NUMBER_PICK.match(body)

@@ -22,6 +22,7 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from meso.facts import load_facts
+from meso.limited import domain_responses
 from meso.settings import PROJECT_ROOT
 from meso.sms import MORE_SUFFIX, SMS_MAX_CHARS
 from meso.sms_state import SmsStateStore, Thread
@@ -30,6 +31,7 @@ from tests.support.stack import Stack, running_stack
 TOKEN = "test-twilio-auth-token"
 PUBLIC_URL = "https://assistant.clinic.example/webhooks/sms/webhook"
 PAYLOAD_TEXT = re.compile(r"(^|\s)/[a-z_]+")
+WELCOME = "automated assistant for questions about mesotherapy"
 _SIDS = itertools.count(1)
 _PHONES = itertools.count(100)
 SENT: List[str] = []  # every SMS any test received, checked for payload text at the end
@@ -75,6 +77,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, facts_copy: tuple[Path, List
 
 def new_phone() -> str:
     return f"+1818555{next(_PHONES):04d}"
+
+
+def known_phone(stack: Stack) -> str:
+    """A number that has texted before (its welcome is behind it)."""
+    phone = new_phone()
+    assert WELCOME in text(stack, "hello", phone)[0]
+    return phone
 
 
 def new_sid() -> str:
@@ -167,7 +176,7 @@ def test_unsigned_or_badly_signed_is_refused_and_not_stored(stack: Stack, forger
 
 def test_long_answer_is_split_at_sentences(stack: Stack, facts_copy: tuple[Path, List[str]]) -> None:
     expected = " ".join(facts_copy[1])
-    replies = text(stack, LONG_QUESTION, new_phone())
+    replies = text(stack, LONG_QUESTION, known_phone(stack))
     assert len(replies) >= 2
     assert all(len(m) <= SMS_MAX_CHARS for m in replies)
     assert all(m.rstrip().endswith((".", "!", "?")) for m in replies), replies
@@ -197,6 +206,30 @@ def test_number_picks_the_button_payload(stack: Stack) -> None:
     # "/request_callback" went to Rasa: the call-back form asks for a name.
     assert "name" in replies.lower()
     assert "/request_callback" not in replies
+
+
+def test_a_new_number_is_welcomed_once_before_the_answer(stack: Stack) -> None:
+    phone = new_phone()
+    first = text(stack, "How much does it cost?", phone)
+    assert WELCOME in first[0] and "San Fernando Medical Center" in first[0]
+    assert "Not for emergencies: call 911" in first[0] and "HELP" in first[0] and "STOP" in first[0]
+    assert "cost" in " ".join(first[0:]).split(WELCOME)[1], "the answer follows the welcome"
+    again = text(stack, "How much does it cost?", phone)
+    assert again and WELCOME not in " ".join(again)
+
+
+def test_a_new_numbers_emergency_comes_before_the_welcome(stack: Stack) -> None:
+    replies = text(stack, "I can't breathe after my injections", new_phone())
+    assert replies[0].startswith(domain_responses()["utter_emergency"].split(".")[0])
+    assert WELCOME in " ".join(replies)
+    assert " ".join(replies).index("Please call 911") < " ".join(replies).index(WELCOME)
+
+
+def test_help_stop_and_refused_messages_are_not_welcomed(stack: Stack) -> None:
+    phone = new_phone()
+    assert WELCOME not in " ".join(text(stack, "HELP", phone))
+    assert WELCOME not in " ".join(text(stack, "", phone))
+    assert WELCOME in text(stack, "hello", phone)[0], "the first message to the assistant is"
 
 
 # --- keywords --------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from meso.sms import (
     stop_reply,
     to_sms_segments,
     twiml,
+    with_welcome,
 )
 from meso.sms_state import SmsStateStore, Thread
 
@@ -288,3 +289,12 @@ def test_old_state_is_pruned(tmp_path: Path) -> None:
     store.prune()
     assert store.claim("SM" + "b" * 32) is None, "pruned sid is new again"
     assert store.is_opted_out("+18185550103"), "opt-outs are never pruned"
+
+
+def test_a_welcome_leads_an_ordinary_turn_and_follows_an_emergency() -> None:
+    welcome = "This is the clinic's automated assistant. Not for emergencies: call 911."
+    answer = [{"text": "One session may cost hundreds of dollars."}]
+    emergency = [{"text": "Please call 911 now. This could be a medical emergency."}]
+    assert to_sms_segments(with_welcome(answer, welcome)).messages == [f"{welcome} {answer[0]['text']}"]
+    turn = to_sms_segments(with_welcome(emergency, welcome)).messages
+    assert turn[0].startswith("Please call 911 now.") and turn[0].endswith(welcome)

@@ -1,13 +1,20 @@
 """The chat widget in a real browser (Debian's chromium, headless) against the real Rasa
-server serving /chat/, plus the socket.io channel's origin and session checks."""
+server serving /chat/: what a patient sees, in order, at phone and desktop sizes, with
+an axe-core audit at every step; keyboard use, reduced motion, 200% zoom and the page's
+CSP; plus the socket.io channel's origin and session checks.
+
+Refreshes the README screenshot docs/img/chat-widget.png.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator, List
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
@@ -15,21 +22,77 @@ import socketio
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from meso.facts import default_facts_path, load_facts
+from meso.inbound import EMPTY_REPLY
+from meso.limited import domain_responses
+from tests.support.axe import assert_accessible
 from tests.support.browser import chromium
 from tests.support.stack import Stack, running_stack
+from tests.support.widget import WELCOME_COUNT
 
 EVIL_ORIGIN = "http://evil.example"
 TIMEOUT_MS = 90_000  # generous: the test machine is shared
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "chat-widget.png"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+ZOOMED = {"width": 640, "height": 400}  # the desktop window at 200% zoom
+EMERGENCY = "I can't breathe after my injections"
+EMERGENCY_VISIBLE_WITHIN_S = 1.0
+# The emergency reply's first words (the welcome also says "call 911", as a notice).
+CALL_911 = domain_responses()["utter_emergency"].split(".")[0]
+MEASURED: Dict[str, float] = {}  # printed at the end of the module, for the closing note
+
+# Test instrumentation only: when each bot message arrives on the socket, and when each
+# message element is first on screen inside the conversation.
+TIMING_SCRIPT = """
+(() => {
+  window.__arrivals = [];
+  window.__shown = [];
+  let wrapped;
+  Object.defineProperty(window, "io", {
+    configurable: true,
+    get() { return wrapped; },
+    set(real) {
+      wrapped = function () {
+        const socket = real.apply(this, arguments);
+        socket.onAny((event, message) => {
+          if (event === "bot_uttered") {
+            window.__arrivals.push({t: performance.now(), text: (message && message.text) || ""});
+          }
+        });
+        return socket;
+      };
+    },
+  });
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (!node.classList || !node.classList.contains("mc-msg")) continue;
+        const check = () => {
+          const box = node.getBoundingClientRect();
+          const log = node.parentElement && node.parentElement.getBoundingClientRect();
+          const onScreen = box.height > 0 && log && box.top < log.bottom && box.bottom > log.top
+            && box.top < window.innerHeight && box.bottom > 0;
+          if (onScreen) window.__shown.push({t: performance.now(), text: node.innerText});
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }
+    }
+  }).observe(document, {childList: true, subtree: true});
+})();
+"""
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("widget_stack"), widget_page_origin=True) as running:
         yield running
+    if MEASURED:
+        print("\nwidget timings (s):", {key: round(value, 3) for key, value in MEASURED.items()})
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     with chromium() as launched:
         yield launched
 
@@ -49,74 +112,184 @@ def first_cost_fact() -> str:
     return squash(book.for_topic("cost")[0].web)
 
 
-def send(page: object, text: str) -> None:
-    box = page.locator(".rw-new-message")  # type: ignore[attr-defined]
-    box.fill(text)
-    box.press("Enter")
+# --- what the patient sees ------------------------------------------------------------
 
 
-def wait_for_session(page: object) -> None:
-    """Waits until the server confirmed the widget's session (the widget stores its id)."""
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => { const s = sessionStorage.getItem('chat_session'); return s && JSON.parse(s).session_id; }",
-        timeout=TIMEOUT_MS,
-    )
+def shown(page: Any) -> List[tuple[str, str]]:
+    """The conversation as shown, in order: ("bot" | "user", visible text)."""
+    return [
+        ("user" if "mc-user" in item["cls"] else "bot", squash(item["text"]))
+        for item in page.evaluate(
+            "() => [...document.querySelectorAll('.mc-log .mc-msg')]"
+            ".map(m => ({cls: m.className, text: m.querySelector('.mc-text').innerText}))"
+        )
+    ]
 
 
-def wait_for_text(page: object, text: str) -> None:
-    """Waits for `text` in the widget (the page itself also mentions 911)."""
+def wait_for_bot(page: Any, after: int, text: str) -> List[tuple[str, str]]:
+    """Waits for a bot message containing `text` after the first `after` messages; returns those."""
     try:
-        page.wait_for_function(  # type: ignore[attr-defined]
-            "t => (document.querySelector('.rw-widget-container') || {innerText: ''}).innerText.replace(/\\s+/g, ' ').includes(t)",
-            arg=text,
+        page.wait_for_function(
+            """([after, t]) => [...document.querySelectorAll('.mc-log .mc-msg')].slice(after)
+                 .some(m => m.classList.contains('mc-bot') && m.innerText.replace(/\\s+/g, ' ').includes(t))""",
+            arg=[after, text],
             timeout=TIMEOUT_MS,
         )
     except PlaywrightTimeout:
-        shown = squash(page.inner_text(".rw-widget-container"))  # type: ignore[attr-defined]
-        raise AssertionError(f"{text!r} not in the widget, which shows: {shown!r}") from None
+        raise AssertionError(f"{text!r} not shown; the widget shows: {shown(page)[after:]}") from None
+    return shown(page)[after:]
 
 
-def test_widget_answers_renders_buttons_and_keeps_history(stack: Stack, browser: object) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
+def ask(page: Any, question: str, expect: str) -> List[tuple[str, str]]:
+    """Types `question`, presses Enter, waits for a reply with `expect`; returns what was added."""
+    before = len(shown(page))
+    page.locator(".mc-input").fill(question)
+    page.locator(".mc-input").press("Enter")
+    added = wait_for_bot(page, before, expect)
+    assert added[0] == ("user", f"You: {question}"), added
+    return added
+
+
+def choose(page: Any, title: str, expect: str) -> List[tuple[str, str]]:
+    """Picks the reply button `title` with the keyboard; waits for a reply with `expect`."""
+    before = len(shown(page))
+    button = page.get_by_role("button", name=title, exact=True)
+    button.focus()
+    page.keyboard.press("Enter")
+    added = wait_for_bot(page, before, expect)
+    assert added[0] == ("user", f"You: {title}"), added
+    return added
+
+
+def open_with_keyboard(page: Any) -> None:
+    """Tab to the launcher, Enter: the chat opens and the input has focus."""
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('mc-launcher')"):
+            break
+    else:
+        raise AssertionError("Tab never reached the launcher")
+    page.keyboard.press("Enter")
+    page.locator(".mc-panel").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => document.activeElement.classList.contains('mc-input')")
+
+
+def session_id(page: Any) -> str:
+    return page.evaluate("() => JSON.parse(sessionStorage.getItem('meso_chat')).session_id")
+
+
+def emergency_timing(page: Any) -> tuple[float, float]:
+    """Seconds from the 911 reply's arrival on the socket to its being on screen, and the arrival time."""
+    try:
+        page.wait_for_function("m => window.__shown.some(s => s.text.includes(m))", arg=CALL_911, timeout=5000)
+    except PlaywrightTimeout:
+        raise AssertionError("the 911 reply is in the page but never came on screen") from None
+    timing = page.evaluate(
+        """mark => {
+          const arrived = window.__arrivals.filter(a => a.text.includes(mark)).pop();
+          const seen = window.__shown.filter(s => s.text.includes(mark)).pop();
+          return arrived && seen ? [(seen.t - arrived.t) / 1000, arrived.t / 1000] : null;
+        }""",
+        CALL_911,
+    )
+    assert timing, "the 911 reply's arrival and display were both recorded"
+    return timing[0], timing[1]
+
+
+# --- the patient's first minute ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_patients_first_minute(stack: Stack, browser: Any, viewport: Dict[str, int]) -> None:
+    context = browser.new_context(viewport=viewport, bypass_csp=True)  # bypass: to inject axe
+    context.add_init_script(TIMING_SCRIPT)
     page = context.new_page()
-    csp_errors: List[str] = []
-    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    errors: List[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{stack.rasa_url}/chat/")
     assert "San Fernando Medical Center" in page.title()
+    page.locator(".mc-launcher").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("button", name="Chat with our assistant").count() == 1
+    assert_accessible(page, "with the widget closed")
 
-    page.locator(".rw-launcher").click()
-    page.locator(".rw-new-message").wait_for(state="visible", timeout=TIMEOUT_MS)
-    wait_for_session(page)
-    send(page, "How much does it cost?")
-    wait_for_text(page, first_cost_fact())
+    # Opening: the welcome, and nothing else, first.
+    open_with_keyboard(page)
+    welcome = wait_for_bot(page, 0, "How we use your messages")
+    assert len(welcome) == WELCOME_COUNT and all(who == "bot" for who, _ in welcome), welcome
+    assert "automated assistant of San Fernando Medical Center, not a person" in welcome[0][1]
+    assert "Not for emergencies" in welcome[1][1] and "call 911" in welcome[1][1]
+    assert "Pick a topic" in welcome[2][1] and "kept for 90 days" in welcome[3][1]
+    topics = page.locator(".mc-replies").first.get_by_role("button")
+    assert topics.count() >= 4 and "How much does it cost?" in topics.all_inner_texts()
+    privacy = page.locator(".mc-log").get_by_role("link", name=re.compile("How we use your messages"))
+    assert privacy.get_attribute("href") == f"{stack.rasa_url}/chat/privacy/"
+    assert EMPTY_REPLY not in page.inner_text(".mc-log")
+    assert_accessible(page, "with the widget open")
+    if viewport == DESKTOP:
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
 
-    send(page, "I can't breathe")
-    wait_for_text(page, "911")
+    # A topic button, then a typed question: answers from the facts.
+    answer = choose(page, "How much does it cost?", first_cost_fact())
+    assert answer[1][0] == "bot" and answer[1][1].startswith(f"Assistant: {first_cost_fact()}"), answer
+    assert page.locator(".mc-replies").count() == 0, "old buttons go once the patient answers"
+    ask(page, "Is it painful?", "pain")
 
-    send(page, "Does insurance cover it?")
-    button = page.locator(".rw-reply", has_text="Yes, call me back")
-    button.first.wait_for(timeout=TIMEOUT_MS)
-    button.first.click()
-    wait_for_text(page, "What name should the staff member ask for?")
-    assert "/request_callback" not in page.inner_text(".rw-widget-container")
+    # An unanswerable question: an honest decline and the offer of a call back.
+    decline = ask(page, "Does insurance cover it?", "I don't have that")
+    assert decline[1][0] == "bot"
+    assert_accessible(page, "with reply buttons")
 
-    session_before = page.evaluate("() => JSON.parse(sessionStorage.getItem('chat_session')).session_id")
+    # The call-back form through to the confirmation.
+    choose(page, "Yes, call me back", "What name should the staff member ask for?")
+    assert "/request_callback" not in page.inner_text(".mc-log")
+    ask(page, "Sam Lee", "phone number")
+    ask(page, "818 555 0172", "good time")
+    consent = ask(page, "thursday evening", "agree that the clinic may contact you")
+    if page.get_by_role("button", name="Yes", exact=True).count():
+        confirmation = choose(page, "Yes", "will call you at")
+    else:
+        confirmation = ask(page, "yes", "will call you at")
+    assert consent and confirmation[-1][0] == "bot"
+    assert_accessible(page, "after the call-back form")
+
+    # An emergency right behind an ordinary question: 911 on screen at once.
+    box = page.locator(".mc-input")
+    box.fill("How much does it cost?")
+    box.press("Enter")
+    box.fill(EMERGENCY)
+    sent = page.evaluate("() => performance.now() / 1000")
+    before = len(shown(page))
+    box.press("Enter")
+    wait_for_bot(page, before, CALL_911)
+    display_delay, arrived = emergency_timing(page)
+    seen_at = page.evaluate("m => window.__shown.filter(s => s.text.includes(m)).pop().t / 1000", CALL_911)
+    name = viewport["width"]
+    MEASURED[f"911 arrival to on screen, {name}px"] = display_delay
+    MEASURED[f"911 sent to on screen (server time included), {name}px"] = seen_at - sent
+    MEASURED[f"911 server reply time, {name}px"] = arrived - sent
+    assert display_delay < EMERGENCY_VISIBLE_WITHIN_S, f"911 shown {display_delay:.2f} s after it arrived"
+    urgent = page.locator(".mc-urgent")
+    assert urgent.count() == 1 and urgent.get_attribute("role") == "alert"
+    assert CALL_911 in urgent.inner_text()
+    assert_accessible(page, "after an emergency")
+
+    # A reload keeps the conversation, in order, without a second welcome.
+    before, history = session_id(page), shown(page)
     page.reload()
-    page.locator(".rw-launcher").wait_for(timeout=TIMEOUT_MS)
-    try:  # the widget remembers whether it was open
-        page.locator(".rw-new-message").wait_for(state="visible", timeout=3000)
-    except PlaywrightTimeout:
-        page.locator(".rw-launcher").click()
-    wait_for_text(page, first_cost_fact())
-    wait_for_text(page, "911")
-    responses = page.locator(".rw-response").count()
-    send(page, "thank you")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.rw-response').length > n", arg=responses, timeout=TIMEOUT_MS
-    )
-    session_after = page.evaluate("() => JSON.parse(sessionStorage.getItem('chat_session')).session_id")
-    assert session_after == session_before, "the signed session id was accepted again"
-    assert csp_errors == [], csp_errors
+    page.locator(".mc-panel").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert shown(page) == history
+    ask(page, "thank you", "")
+    assert session_id(page) == before, "the signed session id was accepted again"
+    assert sum("not a person" in text for _, text in shown(page)) == 1
+    assert_accessible(page, "after a reload")
+
+    # Esc closes the chat and gives focus back to the launcher.
+    page.locator(".mc-input").focus()
+    page.keyboard.press("Escape")
+    assert page.locator(".mc-panel").is_hidden()
+    assert page.evaluate("() => document.activeElement.classList.contains('mc-launcher')")
+    assert errors == [], errors
     context.close()
 
     with sqlite3.connect(stack.data_dir / "rasa.db") as db:
@@ -125,10 +298,102 @@ def test_widget_answers_renders_buttons_and_keeps_history(stack: Stack, browser:
             for row in db.execute(
                 "SELECT DISTINCT json_extract(data, '$.input_channel') FROM events "
                 "WHERE sender_id = ? AND type_name = 'user'",
-                (session_before,),
+                (before,),
             )
         }
     assert channels == {"socketio"}
+
+
+def test_the_widget_runs_under_the_pages_strict_csp(stack: Stack, browser: Any) -> None:
+    """No inline script or style anywhere: the page's CSP allows only 'self'."""
+    reply = httpx.get(f"{stack.rasa_url}/chat/", timeout=10)
+    csp = reply.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    violations: List[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{stack.rasa_url}/chat/")
+    page.locator(".mc-launcher").click()
+    wait_for_bot(page, 0, "How we use your messages")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.mc-panel')).position") == "fixed"
+    choose(page, "What is mesotherapy?", "Source")
+    page.goto(f"{stack.rasa_url}/chat/privacy/")
+    assert page.locator("h1").inner_text() == "How we use your messages"
+    context.close()
+    assert violations == [], violations
+
+
+def test_privacy_notice_states_retention_readers_and_deletion(stack: Stack, browser: Any) -> None:
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{stack.rasa_url}/chat/privacy/")
+    text = squash(page.inner_text("main"))
+    assert "deleted 90 days after their last message" in text  # RETENTION_DAYS
+    assert "Staff of San Fernando Medical Center" in text
+    assert "call San Fernando Medical Center at (818) 555-0100" in text  # CLINIC_PHONE of the stack
+    assert "not for emergencies" in text and "call 911" in text
+    assert_accessible(page, "on the privacy notice")
+    context.close()
+
+
+def test_200_percent_zoom_and_reduced_motion(stack: Stack, browser: Any) -> None:
+    context = browser.new_context(viewport=ZOOMED, bypass_csp=True, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(f"{stack.rasa_url}/chat/")
+    page.locator(".mc-launcher").click()
+    wait_for_bot(page, 0, "How we use your messages")
+    layout = page.evaluate(
+        """() => {
+          const box = s => document.querySelector(s).getBoundingClientRect();
+          const inside = r => r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+          return {
+            horizontalScroll: document.documentElement.scrollWidth > innerWidth,
+            panel: inside(box('.mc-panel')), input: inside(box('.mc-input')), send: inside(box('.mc-send')),
+            close: inside(box('.mc-close')),
+            typingAnimation: getComputedStyle(document.querySelector('.mc-typing'), '::after').animationName,
+          };
+        }"""
+    )
+    assert layout == {
+        "horizontalScroll": False, "panel": True, "input": True, "send": True, "close": True,
+        "typingAnimation": "none",
+    }, layout
+    assert_accessible(page, "at 200% zoom")
+    page.locator(".mc-input").fill("How much does it cost?")
+    page.locator(".mc-input").press("Enter")
+    assert page.evaluate("() => document.getAnimations().length") == 0, "nothing moves"
+    context.close()
+
+    moving = browser.new_context(viewport=ZOOMED, reduced_motion="no-preference")
+    page = moving.new_page()
+    page.goto(f"{stack.rasa_url}/chat/")
+    name = page.evaluate("() => getComputedStyle(document.querySelector('.mc-typing'), '::after').animationName")
+    assert name == "mc-dots", "the typing cue moves only for readers who do not mind motion"
+    moving.close()
+
+
+def test_emergency_is_shown_at_once_after_a_long_answer(stack: Stack, browser: Any) -> None:
+    """Queued replies never hold back the 911 reply: each is shown as it arrives."""
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(TIMING_SCRIPT)
+    page = context.new_page()
+    page.goto(f"{stack.rasa_url}/chat/")
+    page.locator(".mc-launcher").click()
+    wait_for_bot(page, 0, "How we use your messages")
+    for question in ("What is mesotherapy?", "Does it hurt?", EMERGENCY):
+        page.locator(".mc-input").fill(question)
+        page.locator(".mc-input").press("Enter")
+    started = time.monotonic()
+    wait_for_bot(page, WELCOME_COUNT, CALL_911)
+    display_delay, _ = emergency_timing(page)
+    MEASURED["911 arrival to on screen, after two queued questions"] = display_delay
+    MEASURED["911 wait after the third send (server included)"] = time.monotonic() - started
+    assert display_delay < EMERGENCY_VISIBLE_WITHIN_S
+    context.close()
+
+
+# --- the socket.io channel --------------------------------------------------------------
 
 
 def test_unlisted_origin_handshake_is_refused(stack: Stack) -> None:
@@ -168,7 +433,7 @@ async def _session(stack: Stack, claimed: object) -> tuple[socketio.AsyncClient,
 
 
 def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack) -> None:
-    async def scenario() -> None:
+    async def scenario() -> tuple[str, str]:
         first, issued, _ = await _session(stack, None)
         assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]{32}", issued)
         await first.disconnect()
@@ -183,6 +448,8 @@ def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack)
             await client.disconnect()
 
         client, own, replies = await _session(stack, None)
+        for _ in range(WELCOME_COUNT):
+            await asyncio.wait_for(replies.get(), 30)
         await client.emit(
             "user_uttered", {"message": "hello", "session_id": issued, "customData": {"language": "en"}}
         )
@@ -199,32 +466,13 @@ def test_forged_session_id_is_replaced_and_message_ids_are_ignored(stack: Stack)
         assert count(own) == 1, "the message went to the socket's own session"
 
 
-def test_widget_bundle_is_served_locally(stack: Stack) -> None:
-    bundle = httpx.get(f"{stack.rasa_url}/chat/static/webchat.js", timeout=10)
-    assert bundle.status_code == 200 and "WebChat" in bundle.text[:2000]
-    assert "fonts.googleapis.com" not in bundle.text, "setup drops the bundle's Google font import"
+def test_widget_files_are_served_locally(stack: Stack) -> None:
+    client = httpx.get(f"{stack.rasa_url}/chat/static/socket.io.min.js", timeout=10)
+    assert client.status_code == 200 and "Socket" in client.text
+    assert "sourceMappingURL" not in client.text, "setup drops the source map comment (no map is served)"
+    for name in ("meso-chat.js", "meso-chat.css", "chat.js", "chat.css"):
+        served = httpx.get(f"{stack.rasa_url}/chat/static/{name}", timeout=10)
+        assert served.status_code == 200, name
+        assert "https://" not in served.text and "//cdn" not in served.text, name
     page = httpx.get(f"{stack.rasa_url}/chat/", timeout=10).text
     assert "https://" not in page and "//cdn" not in page
-
-
-def test_widget_needs_inline_styles_and_nothing_else(stack: Stack, browser: object) -> None:
-    """Why the page's CSP has style-src 'unsafe-inline': without it the widget's styles break."""
-    context = browser.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
-    violations: List[str] = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def strict(route: object) -> None:
-        reply = route.fetch()  # type: ignore[attr-defined]
-        headers = dict(reply.headers)
-        headers["content-security-policy"] = headers["content-security-policy"].replace(
-            " 'unsafe-inline'", ""
-        )
-        route.fulfill(response=reply, headers=headers)  # type: ignore[attr-defined]
-
-    page.route(re.compile(r".*/chat/$"), strict)
-    page.goto(f"{stack.rasa_url}/chat/")
-    page.locator(".rw-launcher").click()
-    page.wait_for_timeout(500)
-    context.close()
-    assert violations and all("style" in v for v in violations), violations

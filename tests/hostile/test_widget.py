@@ -96,13 +96,53 @@ def test_events_without_data_are_answered(stack: Stack) -> None:
     async def scenario() -> List[str]:
         widget = Widget(stack.rasa_url, origin(stack), new_ip())
         await widget.open()
-        await widget.emit("session_request", None)
+        await widget.emit("session_request", None)  # a new session: greeted once more
         await widget.emit("user_uttered", None)
-        reply = await asyncio.wait_for(widget.replies.get(), 30)
+        replies = [await asyncio.wait_for(widget.replies.get(), 30) for _ in range(len(widget.welcome) + 1)]
         await widget.close()
-        return texts([reply])
+        return texts(replies)
 
-    assert run(scenario) == [EMPTY_REPLY]
+    seen = run(scenario)
+    assert seen.count(EMPTY_REPLY) == 1, seen
+    assert sum("call 911" in text for text in seen) == 1, "the new session was welcomed once"
+
+
+def test_a_new_session_is_welcomed_once_and_never_as_a_reply(stack: Stack) -> None:
+    async def scenario() -> tuple[List[dict], List[dict], List[dict]]:
+        widget = Widget(stack.rasa_url, origin(stack), new_ip())
+        session = await widget.open()
+        welcome = widget.welcome
+        answer = await widget.say("How much does it cost?")
+        await widget.close()
+        again = Widget(stack.rasa_url, origin(stack), new_ip())
+        assert await again.open(session) == session
+        later = await again.say("thank you")
+        await again.close()
+        return welcome, answer, again.welcome + later
+
+    welcome, answer, resumed = run(scenario)
+    shown = " ".join(texts(welcome))
+    assert "automated assistant" in shown and "not a person" in shown
+    assert "call 911" in shown and not any(m.get("urgent") for m in welcome), "a notice, not an emergency reply"
+    buttons = [b for m in welcome for b in m.get("quick_replies", [])]
+    assert buttons and all(not b["payload"].startswith("/") for b in buttons), "plain questions, not intents"
+    assert [m["link"]["url"] for m in welcome if "link" in m] == ["/chat/privacy/"]
+    assert not set(texts(welcome)) & set(texts(answer)), "the answer does not repeat the welcome"
+    assert not set(texts(welcome)) & set(texts(resumed)), "a resumed session is not greeted again"
+
+
+def test_emergency_replies_are_marked_urgent_and_nothing_else_is(stack: Stack) -> None:
+    async def scenario() -> tuple[List[dict], List[dict]]:
+        widget = Widget(stack.rasa_url, origin(stack), new_ip())
+        await widget.open()
+        ordinary = await widget.say("How much does it cost?")
+        emergency = await widget.say("I can't breathe after my injections")
+        await widget.close()
+        return ordinary, emergency
+
+    ordinary, emergency = run(scenario)
+    assert emergency[0]["urgent"] is True and "911" in emergency[0]["text"]
+    assert not any(m.get("urgent") for m in ordinary)
 
 
 def test_per_session_limit_is_polite_and_keeps_the_emergency_instruction(stack: Stack) -> None:

@@ -6,7 +6,20 @@ import asyncio
 from typing import Any, Dict, List, Optional
 
 import aiohttp
+import engineio.payload
 import socketio
+
+from meso.clinic import Clinic
+from meso.welcome import web_welcome
+
+# python-engineio's client refuses a polling response of more than 16 packets (the
+# browser's engine.io-client has no such limit). A scripted widget that sends several
+# session requests without polling in between (the fuzzer) gets 5 packets for each:
+# the session confirmation and the welcome.
+engineio.payload.Payload.max_decode_packets = 1024
+
+# How many messages greet a new session (they do not depend on the clinic's details).
+WELCOME_COUNT = len(web_welcome(Clinic(), 1))
 
 
 class Widget:
@@ -22,11 +35,15 @@ class Widget:
         self.url, self.origin, self.ip = url, origin, ip
         self.replies: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
         self.session_id: Optional[str] = None
+        self.welcome: List[Dict[str, Any]] = []
         self._http: Optional[aiohttp.ClientSession] = None
         self.client: Optional[socketio.AsyncClient] = None
 
     async def open(self, claimed: object = None, timeout: float = 20) -> str:
-        """Connects and asks for a session (claiming `claimed`); returns the id the server granted."""
+        """Connects and asks for a session (claiming `claimed`); returns the id the server granted.
+
+        A new session's welcome messages are taken off the replies into `welcome`.
+        """
         self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(self.ip, 0)))
         self.client = socketio.AsyncClient(reconnection=False, http_session=self._http)
         confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
@@ -37,6 +54,8 @@ class Widget:
         )
         await self.client.emit("session_request", {"session_id": claimed})
         self.session_id = await asyncio.wait_for(confirmed, timeout)
+        if self.session_id != claimed:
+            self.welcome = [await asyncio.wait_for(self.replies.get(), timeout) for _ in range(WELCOME_COUNT)]
         return self.session_id
 
     async def emit(self, event: str, data: Any) -> None:

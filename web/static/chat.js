@@ -1,24 +1,19 @@
-// Starts the rasa-webchat widget (window.WebChat, from webchat.js) on this page.
+// Starts the chat widget (window.MesoChat, from meso-chat.js) on this page.
 // Loaded as a file, never inline, so the page's CSP can allow scripts from 'self' only.
 (function () {
   "use strict";
   var root = document.getElementById("webchat");
-  if (!window.WebChat || !root) {
+  if (!window.MesoChat || !root) {
     return;
   }
-  window.WebChat.default(
-    {
-      selector: "#webchat",
-      socketUrl: window.location.origin,
-      socketPath: "/socket.io/",
-      customData: { language: "en" },
-      title: root.getAttribute("data-clinic-name") || "Mesotherapy questions",
-      subtitle: "Automated assistant - not for emergencies",
-      inputTextFieldHint: "Ask about mesotherapy...",
-      params: { storage: "session" },
-      showFullScreenButton: false,
-      showMessageDate: false
-    },
-    null
-  );
+  window.MesoChat.init({
+    selector: "#webchat",
+    socketUrl: window.location.origin,
+    socketPath: "/socket.io/",
+    customData: { language: "en" },
+    title: root.getAttribute("data-clinic-name") || "Questions about mesotherapy",
+    subtitle: "Automated assistant - not for emergencies",
+    inputTextFieldHint: "Ask about mesotherapy",
+    storage: "session"
+  });
 })();
