@@ -37,7 +37,7 @@ from tests.support.stack import Stack, make_stack  # noqa: E402
 RESULTS = ROOT / "results" / "soak.json"
 MAX_GROWTH = 0.10
 OUTAGE = "Sorry, I can't answer that right now."
-PROMISES = ("will review", "I've passed this", "I've alerted", "will call you at")
+PROMISES = ("will review", "staff's queue", "I've alerted", "will call you at")
 
 # (message, words every reply to it must contain; "" = any answer that is not an outage)
 Conversation = Sequence[Tuple[str, str]]
@@ -54,7 +54,7 @@ CONVERSATIONS: List[Conversation] = [
     [("I had a mini stroke last year", "will review"), ("yes", "call you back")],
     [("please call me back", "call you back")],
     [("my lips and tongue are swelling up", "Please call 911 now")],
-    [("the spot where I got the injections is red, hot and full of pus", "I've passed this")],
+    [("the spot where I got the injections is red, hot and full of pus", "urgent care")],
 ]
 
 

@@ -236,7 +236,7 @@ def test_the_patients_first_minute(stack: Stack, browser: Any, viewport: Dict[st
     ask(page, "Is it painful?", "pain")
 
     # An unanswerable question: an honest decline and the offer of a call back.
-    decline = ask(page, "Does insurance cover it?", "I don't have that")
+    decline = ask(page, "Does insurance cover it?", "I don't have information on")
     assert decline[1][0] == "bot"
     assert_accessible(page, "with reply buttons")
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from meso.escalations import EscalationStore, dispose_engines
-from tests.channels.test_sms_e2e import PUBLIC_URL, TOKEN, new_phone, text
+from tests.channels.test_sms_e2e import PUBLIC_URL, TOKEN, known_phone, text
 from tests.support.stack import Stack, running_stack
 
 MESSAGES = [  # (message, reason, urgency)
@@ -73,7 +73,7 @@ def test_over_rest(stack: Stack, message: str, reason: str, urgency: str) -> Non
 
 @pytest.mark.parametrize("message,reason,urgency", MESSAGES, ids=IDS)
 def test_over_sms(stack: Stack, message: str, reason: str, urgency: str) -> None:
-    phone = new_phone()
+    phone = known_phone(stack)  # its welcome is behind it
     replies = text(stack, message, phone)
     assert_reply_fits(replies, urgency)
     [case] = cases_of(stack, phone)
