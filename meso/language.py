@@ -1,0 +1,124 @@
+"""The language of a patient's message: English or Spanish, and how sure we are.
+
+An offline identifier (py3langid, whose model ships inside its package) restricted to
+English and Spanish reads each message. Short messages are unreliable ("no", "ok",
+"si"), so a conversation changes language only on a confident detection or on the
+patient's explicit choice ("en español", "in English please"). Plain Python.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Optional
+
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+# A detection counts only above this probability and with at least this many words.
+CONFIDENT_PROBABILITY = 0.9
+MIN_WORDS = 3
+
+# Whole messages that say which language the patient wants.
+_CHOICE = {
+    "es": re.compile(
+        r"^\W*(?:(?:en|in)\s+)?(?:espanol|spanish)(?:\s+(?:por\s+favor|porfa|please|pls|plis))?\W*$"
+        r"|\b(?:habla|hablas|hablan|hablame|escribame|escribeme|contesta\w*|responde\w*)\s+(?:\w+\s+)?(?:en\s+)?espanol\b"
+        r"|\b(?:in|en)\s+spanish\s+please\b|\bspanish\s+please\b|\bdo\s+you\s+speak\s+spanish\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"^\W*(?:(?:in|en)\s+)?(?:english|ingles)(?:\s+(?:please|pls|por\s+favor|porfa))?\W*$"
+        r"|\b(?:in\s+english\s+please|english\s+please|en\s+ingles\s+por\s+favor|do\s+you\s+speak\s+english"
+        r"|hablas?\s+ingles|speak\s+english)\b",
+        re.IGNORECASE,
+    ),
+}
+# Short greetings that are Spanish only ("hola" is not an English word).
+_SPANISH_GREETINGS = re.compile(
+    r"^\W*(?:hola|ola|holi|buenas|buenos\s+dias|buen\s+dia|buenas\s+tardes|buenas\s+noches|muchas\s+gracias|gracias)"
+    r"(?:\s+(?:buenas|buenos\s+dias|buenas\s+tardes|buenas\s+noches|doctor|doctora|senorita|senora))?\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What one message says about its language.
+
+    Attributes:
+        language: "en" or "es": the identifier's best guess.
+        probability: its probability, between 0.5 and 1.
+        confident: True when the conversation may switch to `language`.
+        chosen: True when the patient asked for the language in so many words.
+    """
+
+    language: str
+    probability: float
+    confident: bool
+    chosen: bool = False
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().strip()
+
+
+def choice(text: str) -> Optional[str]:
+    """The language the patient asks for in this message, if any."""
+    plain = _plain(text)
+    for language, pattern in _CHOICE.items():
+        if pattern.search(plain):
+            return language
+    return None
+
+
+_identifier: Any = None
+_lock = threading.Lock()
+
+
+def _get_identifier() -> Any:
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+                identifier.set_languages(list(LANGUAGES))
+                _identifier = identifier
+    return _identifier
+
+
+def detect(text: str) -> Detection:
+    """Reads the language of one message.
+
+    Args:
+        text: the raw message.
+
+    Returns:
+        The detection; `confident` only for an explicit choice, a Spanish-only greeting,
+        or at least MIN_WORDS words read with CONFIDENT_PROBABILITY.
+    """
+    chosen = choice(text)
+    if chosen:
+        return Detection(chosen, 1.0, True, chosen=True)
+    plain = _plain(text)
+    if _SPANISH_GREETINGS.match(plain):
+        return Detection("es", 1.0, True)
+    words = re.findall(r"[^\W\d_]+", plain)
+    if not words:
+        return Detection(DEFAULT_LANGUAGE, 0.5, False)
+    language, probability = _get_identifier().classify(text)
+    probability = float(probability)
+    confident = probability >= CONFIDENT_PROBABILITY and len(words) >= MIN_WORDS
+    return Detection(str(language), probability, confident)
+
+
+def conversation_language(current: Optional[str], text: str) -> str:
+    """The conversation's language after this message: switched only on a confident read."""
+    detection = detect(text)
+    if detection.confident:
+        return detection.language
+    return current if current in LANGUAGES else DEFAULT_LANGUAGE
