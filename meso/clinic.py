@@ -42,8 +42,15 @@ class Clinic:
         """The clinic's name, or "the clinic" when unknown."""
         return self.name or "the clinic"
 
-    def contact_sentence(self) -> str:
+    def contact_sentence(self, language: str = "en") -> str:
         """How to reach the clinic by phone, or that the number is not known."""
+        if language == "es":
+            if self.phone:
+                return f"Puede llamar a {self.display_name} al {self.phone}."
+            return (
+                f"No tengo el teléfono de {self.display_name}, pero puede pedir aquí que el "
+                "personal le devuelva la llamada."
+            )
         if self.phone:
             return f"You can call {self.display_name} at {self.phone}."
         return (

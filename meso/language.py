@@ -122,3 +122,31 @@ def conversation_language(current: Optional[str], text: str) -> str:
     if detection.confident:
         return detection.language
     return current if current in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def reply_language(text: Optional[str], current: Optional[str] = None) -> str:
+    """The language to answer one message in when no conversation state is at hand
+    (a message kept from Rasa) or when it is urgent: short emergencies ("me ahogo") are
+    read on their probability alone, since a Spanish reply then costs nothing."""
+    if text:
+        detection = detect(text)
+        if detection.confident or detection.probability >= CONFIDENT_PROBABILITY:
+            return detection.language
+    return current if current in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def turn_language(text: Optional[str], hint: Optional[str] = None, urgent: bool = False) -> Optional[str]:
+    """The language this message sets for the conversation, or None to keep it.
+
+    The patient's choice or a confident detection win; then the channel's setting
+    (`hint`: the widget page's customData.language, the SMS number's language); an
+    urgent message is also read on its probability alone (see `reply_language`).
+    """
+    detection = detect(text or "")
+    if detection.confident:
+        return detection.language
+    if urgent and detection.probability >= CONFIDENT_PROBABILITY:
+        return detection.language
+    if hint in LANGUAGES:
+        return hint
+    return None

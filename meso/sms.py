@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -46,14 +47,36 @@ KEYWORDS: Mapping[str, Keyword] = {
     **{word: Keyword.HELP for word in ("HELP", "INFO")},
     "MORE": Keyword.MORE,
 }
+# Spanish keywords (Twilio's built-in ones are English only); matched without accents.
+SPANISH_KEYWORDS: Mapping[str, Keyword] = {
+    **{word: Keyword.STOP for word in ("ALTO", "PARAR", "PARA", "CANCELAR", "BAJA", "DETENER", "DETENTE")},
+    **{word: Keyword.START for word in ("INICIAR", "COMENZAR", "REANUDAR", "ALTA")},
+    **{word: Keyword.HELP for word in ("AYUDA",)},
+    "MAS": Keyword.MORE,
+}
 # Twilio also treats YES as opting back in; only while opted out, since otherwise it
 # is an answer to a question.
 OPT_IN_WHILE_OPTED_OUT = frozenset({"YES"})
 
 
+def _plain_word(body: str) -> str:
+    decomposed = unicodedata.normalize("NFD", body.strip())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
+
+
 def keyword(body: str) -> Optional[Keyword]:
-    """The keyword the whole message is (case-insensitive, surrounding space ignored)."""
-    return KEYWORDS.get(body.strip().upper())
+    """The keyword the whole message is (case-insensitive, surrounding space ignored,
+    English or Spanish, accents optional: "MÁS" is "MAS")."""
+    word = _plain_word(body)
+    return KEYWORDS.get(word) or SPANISH_KEYWORDS.get(word)
+
+
+def keyword_language(body: str) -> Optional[str]:
+    """"es" for a Spanish keyword, "en" for an English one, None for anything else."""
+    word = _plain_word(body)
+    if word in SPANISH_KEYWORDS:
+        return "es"
+    return "en" if word in KEYWORDS else None
 
 
 def is_opt_in(body: str, opted_out: bool) -> bool:
@@ -75,24 +98,40 @@ def phone_hash(number: str) -> str:
 # --- replies for keywords ------------------------------------------------------------
 
 
-def stop_reply(clinic: Clinic) -> str:
+def stop_reply(clinic: Clinic, language: str = "en") -> str:
     """The one confirmation sent after an opt-out."""
+    if language == "es":
+        return (
+            f"Canceló los mensajes del asistente de {clinic.display_name}; no recibirá más. "
+            "Responda INICIAR para volver a suscribirse."
+        )
     return (
         f"You're unsubscribed from {clinic.display_name}'s assistant and will get no more "
         "messages. Reply START to subscribe again."
     )
 
 
-def start_reply(clinic: Clinic) -> str:
+def start_reply(clinic: Clinic, language: str = "en") -> str:
     """The confirmation of an opt-in."""
+    if language == "es":
+        return (
+            f"Está suscrito de nuevo al asistente de {clinic.display_name}. Pregúnteme sobre la "
+            "mesoterapia. Responda AYUDA para ayuda, ALTO para cancelar."
+        )
     return (
         f"You're subscribed to {clinic.display_name}'s assistant again. "
         "Ask me about mesotherapy. Reply HELP for help, STOP to opt out."
     )
 
 
-def help_reply(clinic: Clinic) -> str:
-    """HELP/INFO: who we are, what this is, how to reach staff and how to opt out."""
+def help_reply(clinic: Clinic, language: str = "en") -> str:
+    """HELP/INFO (AYUDA): who we are, what this is, how to reach staff and how to opt out."""
+    if language == "es":
+        return _fit(
+            f"{clinic.display_name}: respuestas automáticas sobre la mesoterapia con información "
+            f"que la clínica revisó. No es para emergencias: llame al 911. {clinic.contact_sentence('es')} "
+            "Responda ALTO para cancelar."
+        )
     return _fit(
         f"{clinic.display_name}: automated answers about mesotherapy from information the "
         f"clinic has reviewed. Not for emergencies: call 911. {clinic.contact_sentence()} "
