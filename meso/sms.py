@@ -18,7 +18,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from meso.clinic import Clinic
+from meso.language import reply_language
+from meso.phrases import say
 from meso.replies import Button
+from meso.segments import gsm_friendly
 from meso.text import clean_text
 
 SMS_MAX_CHARS = 320
@@ -234,10 +237,11 @@ def paginate(
 # --- a turn ----------------------------------------------------------------------------
 
 
-def options_text(options: Sequence[Button]) -> str:
-    """"Reply 1 for Yes, 2 for No." for the given options."""
-    parts = [f"{number} for {clean_text(option.title).strip()}" for number, option in enumerate(options, 1)]
-    return f"Reply {', '.join(parts)}."
+def options_text(options: Sequence[Button], language: str = "en") -> str:
+    """"Reply 1 for Yes, 2 for No." (Spanish: "Responda 1 para Sí, 2 para No.")."""
+    word, reply = ("para", "Responda") if language == "es" else ("for", "Reply")
+    parts = [f"{number} {word} {clean_text(option.title).strip()}" for number, option in enumerate(options, 1)]
+    return f"{reply} {', '.join(parts)}."
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,7 @@ def _buttons(message: Mapping[str, Any]) -> List[Button]:
     return buttons
 
 
-def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
+def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]], language: Optional[str] = None) -> Turn:
     """Turns Rasa's replies for one turn into SMS pages and numbered options.
 
     Replies mentioning 911 go first (Rasa already sends them first; this keeps it
@@ -266,6 +270,8 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
 
     Args:
         bot_messages: Rasa's collected output, e.g. {"text": ..., "buttons": [...]}.
+        language: the conversation's language; when None, read from the replies
+            themselves (they are in the conversation's language).
 
     Returns:
         The first page to send now, the later pages, and the options to remember.
@@ -280,10 +286,14 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
         if buttons:
             options = buttons
     texts.sort(key=lambda text: 0 if URGENT_MARKER.search(text) else 1)  # stable
+    if language is None:
+        language = reply_language(" ".join(texts))
+    if language == "es":  # á í ó ú would make each SMS UCS-2 (70 characters a segment)
+        texts = [gsm_friendly(text) for text in texts]
     units = [unit for text in texts for unit in sentences(text)]
     if options:
-        units.append(options_text(options))
-    pages = paginate(units)
+        units.append(options_text(options, language))
+    pages = paginate(units, more=say("more_suffix", language))
     if not pages:
         return Turn(messages=[], options=options)
     return Turn(messages=pages[0], pending=pages[1:], options=options)
