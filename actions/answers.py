@@ -47,6 +47,7 @@ async def _record_declined(tracker: Tracker, answer: Answer) -> None:
             conversation_id=tracker.sender_id,
             channel=channel,
             text=declined.text,
+            language=language_of(tracker),
             not_covered_id=declined.decision.key if declined.decision.outcome == "not_covered" else None,
             closest=closest.entry.key if closest else None,
             confidence=declined.decision.confidence,

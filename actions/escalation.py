@@ -18,6 +18,7 @@ from actions.messaging import send
 from meso import answers, handoff
 from meso.content.respond import looks_like_question
 from meso.escalations import Contact
+from meso.language import LANGUAGE_WORDS, preferred_language
 from meso.phrases import say
 from meso.replies import Button, Reply
 from meso.spool import RecordOutcome
@@ -56,6 +57,7 @@ async def _record(
         reasons=reasons,
         message=clean_text(tracker.latest_message.get("text") or ""),
         key=key,
+        language=_language(tracker),
     )
 
 
@@ -256,11 +258,13 @@ class ActionSubmitCallback(Action):
     ) -> List[EventType]:
         consent = bool(tracker.get_slot("contact_consent"))
         language = _language(tracker)
+        preferred = preferred_language(tracker.get_slot("contact_time"), language)
         contact = Contact(
             name=tracker.get_slot("contact_name"),
             phone=tracker.get_slot("contact_phone") if consent else None,
             preferred_time=tracker.get_slot("contact_time"),
             consent=consent,
+            language=preferred,
         )
         saved = await _attach_contact(tracker, contact)
         if not saved:
@@ -271,7 +275,7 @@ class ActionSubmitCallback(Action):
                 tracker,
                 say(
                     "callback_confirmed", language, name=str(contact.name), phone=str(contact.phone),
-                    time=str(contact.preferred_time),
+                    time=str(contact.preferred_time), spoken=LANGUAGE_WORDS[language][preferred],
                 ),
             )
         else:

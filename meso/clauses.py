@@ -19,7 +19,7 @@ _QUESTION_OPENERS = (
 # las agujas y si quedan moretones"); after a comma only those that are not English words.
 _SPANISH_OPENERS_AFTER_COMMA = (
     r"qu[eé]|q|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n|cu[aá]l|hay|puedo|tienen|aceptan|"
-    r"necesito|duele|sirve|cuesta|quedan|dejan"
+    r"necesito|duele|sirve|cuesta|quedan|dejan|me\s+puedo|me\s+pueden|se\s+puede|se\s+pueden|me\s+la|me\s+lo"
 )
 _SPANISH_OPENERS = rf"{_SPANISH_OPENERS_AFTER_COMMA}|si|se|es|son|me|tiene|hacen|ustedes|la|el|los|las"
 _BOUNDARY = re.compile(

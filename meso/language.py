@@ -24,14 +24,16 @@ MIN_WORDS = 3
 _CHOICE = {
     "es": re.compile(
         r"^\W*(?:(?:en|in)\s+)?(?:espanol|spanish)(?:\s+(?:por\s+favor|porfa|please|pls|plis))?\W*$"
-        r"|\b(?:habla|hablas|hablan|hablame|escribame|escribeme|contesta\w*|responde\w*)\s+(?:\w+\s+)?(?:en\s+)?espanol\b"
-        r"|\b(?:in|en)\s+spanish\s+please\b|\bspanish\s+please\b|\bdo\s+you\s+speak\s+spanish\b",
+        # "hableme en español" is a choice; "¿hablan español?" asks about the staff.
+        r"|\b(?:hablame|hableme|escribame|escribeme|contestame|contesteme|respondame|respondeme|prefiero|sigamos)"
+        r"\s+(?:\w+\s+)?(?:en\s+)?espanol\b"
+        r"|\b(?:in|en)\s+spanish\s+please\b|\bspanish\s+please\b",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"^\W*(?:(?:in|en)\s+)?(?:english|ingles)(?:\s+(?:please|pls|por\s+favor|porfa))?\W*$"
-        r"|\b(?:in\s+english\s+please|english\s+please|en\s+ingles\s+por\s+favor|do\s+you\s+speak\s+english"
-        r"|hablas?\s+ingles|speak\s+english)\b",
+        r"|\b(?:in\s+english\s+please|english\s+please|en\s+ingles\s+por\s+favor|i\s+prefer\s+english"
+        r"|can\s+we\s+(?:speak|talk|continue)\s+in\s+english|hableme\s+en\s+ingles)\b",
         re.IGNORECASE,
     ),
 }
@@ -121,6 +123,23 @@ def conversation_language(current: Optional[str], text: str) -> str:
     detection = detect(text)
     if detection.confident:
         return detection.language
+    return current if current in LANGUAGES else DEFAULT_LANGUAGE
+
+
+_PREFERS = {
+    "es": re.compile(r"\b(?:espanol|spanish|castellano)\b", re.IGNORECASE),
+    "en": re.compile(r"\b(?:ingles|english)\b", re.IGNORECASE),
+}
+LANGUAGE_WORDS = {"en": {"en": "English", "es": "Spanish"}, "es": {"en": "inglés", "es": "español"}}
+
+
+def preferred_language(answer: Optional[str], current: Optional[str]) -> str:
+    """The language a patient asks to be called in ("en la tarde, en español"): the one
+    the answer names (only one), else the conversation's."""
+    plain = _plain(answer or "")
+    named = [language for language, pattern in _PREFERS.items() if pattern.search(plain)]
+    if len(named) == 1:
+        return named[0]
     return current if current in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -102,7 +102,10 @@ PHRASES: Dict[str, Dict[str, str]] = {
         "es": "¿Por qué nombre debe preguntar el personal? (Puede decir alto cuando quiera.)",
     },
     "ask_phone": {"en": "What phone number should they call?", "es": "¿A qué número le llamamos?"},
-    "ask_time": {"en": "When is a good time to call you?", "es": "¿A qué hora le conviene que le llamen?"},
+    "ask_time": {
+        "en": "When is a good time to call you? And would you like the call in English or in Spanish (español)?",
+        "es": "¿A qué hora le conviene que le llamen? ¿Y prefiere la llamada en español o en inglés?",
+    },
     "ask_consent": {
         "en": "Do you agree that the clinic may contact you at this number about your request?",
         "es": "¿Está de acuerdo con que la clínica le contacte a este número sobre su solicitud?",
@@ -124,8 +127,8 @@ PHRASES: Dict[str, Dict[str, str]] = {
         "es": "No pude guardar sus datos en este momento. {contact}",
     },
     "callback_confirmed": {
-        "en": "Thank you, {name}. A member of staff will call you at {phone} ({time}).",
-        "es": "Gracias, {name}. Alguien del personal le llamará al {phone} ({time}), en español.",
+        "en": "Thank you, {name}. A member of staff will call you at {phone} ({time}), in {spoken}.",
+        "es": "Gracias, {name}. Alguien del personal le llamará al {phone} ({time}), en {spoken}.",
     },
     "no_contact": {
         "en": "Understood: the clinic won't call you. Your message stays with the staff for review.",

@@ -24,7 +24,8 @@ _QUESTION_START = re.compile(
     # Spanish, accents optional: "cuanto cuesta", "q es", "se puede", "hay", "me puedo"
     r"que|q|k|qu[eé]|c[oó]mo|como|cu[aá]nto|cuanto|cuantos|cuantas|cu[aá]l|cual|cu[aá]ndo|cuando|"
     r"d[oó]nde|donde|qui[eé]n|quien|por\s*qu[eé]|porque|xq|pq|hay|se\s+puede|puedo|me\s+puedo|es|son|"
-    r"tiene|tienen|duele|sirve|dura|cuesta)\b",
+    r"tiene|tienen|duele|sirve|dura|cuesta|si|se|quedan|queda|dejan|deja|necesito|ocupo|funciona|ayuda|quita|"
+    r"cubre|aceptan|atienden|hacen|abren|quiero|quisiera|ando\s+buscando)\b",
     re.IGNORECASE,
 )
 

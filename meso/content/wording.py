@@ -168,7 +168,7 @@ SHORTHAND_ES: Dict[str, str] = {
 # Words that carry no question in Spanish (question words such as "cuanto", "cuando",
 # "como", "donde", "quien" and "no", "despues", "antes" stay).
 FUNCTION_WORDS_ES = frozenset(
-    """el la los las lo un una unos unas de del al a en y e o u es son esta estan estoy ser
+    """el la los las lo un una unos unas de del al a en y e o u que es son esta estan estoy ser
     me te se le les nos mi mis tu tus su sus yo usted ustedes ella el ellos este esta esto ese esa eso
     con por para pero si ya muy mas tan hay ha he han has puedo puede pueden podria quiero quisiera
     hola ola buenas buenos dias tardes noches gracias favor porfavor oye oiga disculpe perdon pregunta
@@ -188,7 +188,7 @@ SAME_MEANING_ES: Dict[str, str] = {
     "muslos": "piernas", "pierna": "piernas", "brazo": "brazos", "papada": "papada", "pelo": "cabello",
     "calvicie": "cabello", "caida": "cabello", "doctora": "doctor", "dr": "doctor", "partovy": "doctor",
     "hijos": "ninos", "hija": "ninos", "hijo": "ninos", "menores": "ninos", "nino": "ninos", "nina": "ninos",
-    "edad": "edad", "anos": "edad", "tarda": "dura", "demora": "dura", "tiempo": "dura", "rato": "dura",
+    "tarda": "dura", "demora": "dura", "tiempo": "dura", "rato": "dura",
 }
 
 
