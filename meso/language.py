@@ -154,18 +154,23 @@ def reply_language(text: Optional[str], current: Optional[str] = None) -> str:
     return current if current in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def turn_language(text: Optional[str], hint: Optional[str] = None, urgent: bool = False) -> Optional[str]:
+def turn_language(
+    text: Optional[str], hint: Optional[str] = None, urgent: bool = False, found_in: Optional[str] = None
+) -> Optional[str]:
     """The language this message sets for the conversation, or None to keep it.
 
-    The patient's choice or a confident detection win; then the channel's setting
-    (`hint`: the widget page's customData.language, the SMS number's language); an
-    urgent message is also read on its probability alone (see `reply_language`).
+    The patient's choice or a confident detection win; then, for an urgent message, its
+    probability alone or the language whose red-flag terms found it (`found_in`: "me
+    ahogo" is too short to read, but only Spanish terms know it); then the channel's
+    setting (`hint`: the widget page's customData.language).
     """
     detection = detect(text or "")
     if detection.confident:
         return detection.language
     if urgent and detection.probability >= CONFIDENT_PROBABILITY:
         return detection.language
+    if urgent and found_in in LANGUAGES:
+        return found_in
     if hint in LANGUAGES:
         return hint
     return None

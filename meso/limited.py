@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
-from meso.language import reply_language
+from meso.language import detect, reply_language
 from meso.risk import Screening, get_risk_screen
 from meso.settings import PROJECT_ROOT
 
@@ -123,7 +123,19 @@ def emergency_instruction(text: Optional[str], screen: Optional[Callable[[str], 
         text: The message, already cleaned (None or "" when it had no text).
         screen: The risk screen; the process-wide `meso.risk` screen when None.
     """
-    return instruction_for(screen_kept(text, screen), reply_language(text))
+    screening = screen_kept(text, screen)
+    return instruction_for(screening, language_for(text, screening))
+
+
+def language_for(text: Optional[str], screening: Optional[Screening]) -> str:
+    """The reply's language: the message's, or for an emergency too short to read, the
+    language whose terms alone found it ("me ahogo")."""
+    language = reply_language(text)
+    if screening is not None and screening.is_emergency and language == "en" and text:
+        found = {f.language for f in screening.findings if f.urgency == "emergency"}
+        if found == {"es"} and detect(text).probability < 0.9:
+            return "es"
+    return language
 
 
 def reply_for(screening: Optional[Screening], language: str = "en") -> LimitedReply:
@@ -136,4 +148,5 @@ def reply_for(screening: Optional[Screening], language: str = "en") -> LimitedRe
 
 def limited_reply(text: Optional[str], screen: Optional[Callable[[str], Screening]] = None) -> LimitedReply:
     """The reply to a message refused by a rate limit (`text` cleaned, or None)."""
-    return reply_for(screen_kept(text, screen), reply_language(text))
+    screening = screen_kept(text, screen)
+    return reply_for(screening, language_for(text, screening))

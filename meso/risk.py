@@ -345,8 +345,10 @@ class Finding:
     urgency: str
     term: str
     crisis: bool = False
-    # Where in the (normalised) message the term was found; not part of the result.
+    # Where in the (normalised) message the term was found, and which language's terms
+    # found it; not part of the result.
     span: Tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    language: str = field(default="en", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -758,7 +760,7 @@ class RiskScreen:
             findings.append(
                 Finding(
                     group.reason, self.flags.urgency[group.reason], ent.text, group.crisis,
-                    span=(ent.start_char, ent.end_char),
+                    span=(ent.start_char, ent.end_char), language=self.language,
                 )
             )
         screening = Screening(tuple(findings))

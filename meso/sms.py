@@ -292,7 +292,8 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]], language: Optiona
         texts = [gsm_friendly(text) for text in texts]
     units = [unit for text in texts for unit in sentences(text)]
     if options:
-        units.append(options_text(options, language))
+        choices = options_text(options, language)
+        units.append(gsm_friendly(choices) if language == "es" else choices)
     pages = paginate(units, more=say("more_suffix", language))
     if not pages:
         return Turn(messages=[], options=options)

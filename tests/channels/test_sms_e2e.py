@@ -271,7 +271,8 @@ def test_spanish_conversation_by_sms(stack: Stack, facts_copy: tuple[Path, List[
     emergency = text(stack, "me falta el aire y se me cierra la garganta", phone)
     assert emergency[0].startswith("Llame al 911 ahora")
     every = question + [follow_up, disclosure] + emergency
-    assert all(segments(message).encoding == "GSM-7" for message in every), "no á í ó ú by SMS"
+    ucs2 = [message for message in every if segments(message).encoding != "GSM-7"]
+    assert not ucs2, f"no á í ó ú by SMS: {ucs2}"
 
 
 def test_spanish_keywords(stack: Stack) -> None:
