@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 from meso.clinic import load_clinic  # noqa: E402
 from meso.content.index import AnswerIndex  # noqa: E402
-from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
-from meso.language import conversation_language  # noqa: E402
 from meso.content.respond import respond  # noqa: E402
 from meso.content.scoring import ANSWERED, ESCALATED, FALLBACK, Outcome, score  # noqa: E402
+from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
 from meso.facts import load_facts  # noqa: E402
+from meso.language import conversation_language  # noqa: E402
 
 EVAL_DIRS = {"en": ROOT / "eval" / "answers", "es": ROOT / "eval" / "es"}
 OUTPUTS = {"en": ROOT / "results" / "answers.json", "es": ROOT / "results" / "answers-es.json"}

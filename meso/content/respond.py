@@ -161,7 +161,7 @@ def _decline(decision: Decision, subject: Optional[str], book: FactBook, first: 
     fact = facts_reply([related], book)
     return Reply(
         text=say("related_web", language, text=text, label=label, fact=fact.text),
-        sms=say("related_sms", language, text=text, label=label, fact=fact.sms),
+        sms=say("related_sms", language, text=text, label=label, fact=fact.sms or fact.text),
         sources=fact.sources,
     )
 
