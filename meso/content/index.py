@@ -18,7 +18,7 @@ from typing import Dict, List, Literal, Optional, Sequence, Tuple
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from meso.content.wording import content_words, matching_form
+from meso.content.wording import content_words, matching_form, spanish_form
 from meso.facts import FactBook
 
 Kind = Literal["fact", "not_covered", "clinic"]
@@ -71,7 +71,9 @@ class AnswerIndex:
         """What both views compare: the content words, or all the words when only
         question words are left ("who can have it" says more than "who")."""
         content = content_words(text, self.language)
-        return content if set(content.split()) - QUESTION_WORDS else matching_form(text)
+        if set(content.split()) - QUESTION_WORDS:
+            return content
+        return spanish_form(text) if self.language == "es" else matching_form(text)
 
     def topic_of(self, fact_id: str) -> Optional[str]:
         """The topic of a fact of this index's book."""

@@ -174,7 +174,7 @@ FUNCTION_WORDS_ES = frozenset(
     hola ola buenas buenos dias tardes noches gracias favor porfavor oye oiga disculpe perdon pregunta
     preguntas saber decir sabe dice digame dime algo cosa cosas bien pues entonces asi tengo tiene tienen
     solo tambien jaja jajaja ok okay exactamente info informacion quisiera queria verdad cierto
-    creo sea osea mas menos ahi alla aqui aca usted ustedes ahorita nomas""".split()
+    creo sea osea mas menos ahi alla aqui aca usted ustedes ahorita nomas ya eso esto""".split()
 )
 SUBJECT_WORDS_ES = frozenset({"mesoterapia", "tratamiento", "procedimiento", "terapia", "meso"})
 SAME_MEANING_ES: Dict[str, str] = {
@@ -183,7 +183,7 @@ SAME_MEANING_ES: Dict[str, str] = {
     "sale": "costo", "vale": "costo", "caro": "costo", "cara": "cara", "barato": "costo", "pagar": "costo",
     "piquetes": "inyecciones", "piquete": "inyecciones", "pinchazos": "inyecciones", "inyeccion": "inyecciones",
     "agujas": "aguja", "aguja": "aguja", "moretones": "moreton", "morados": "moreton", "morado": "moreton",
-    "sesiones": "sesion", "citas": "sesion", "cita": "sesion", "anestesia": "anestesia", "adormecer": "anestesia",
+    "sesiones": "sesion", "citas": "cita", "anestesia": "anestesia", "adormecer": "anestesia",
     "panza": "abdomen", "pancita": "abdomen", "barriga": "abdomen", "estomago": "abdomen", "lonja": "abdomen",
     "muslos": "piernas", "pierna": "piernas", "brazo": "brazos", "papada": "papada", "pelo": "cabello",
     "calvicie": "cabello", "caida": "cabello", "doctora": "doctor", "dr": "doctor", "partovy": "doctor",
@@ -192,10 +192,17 @@ SAME_MEANING_ES: Dict[str, str] = {
 }
 
 
+def spanish_form(text: str) -> str:
+    """Lower case, no accents, punctuation gone: `matching_form` without its English
+    shorthand ("ya" is not "you" in Spanish)."""
+    text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
+    return " ".join(_TOKEN.findall(text))
+
+
 def spanish_content_words(text: str) -> str:
     """The Spanish words of `text` that say what is asked, in one form each."""
     words = []
-    for token in matching_form(text).split():
+    for token in spanish_form(text).split():
         for word in SHORTHAND_ES.get(token, token).split():
             if word in FUNCTION_WORDS_ES or word in SUBJECT_WORDS_ES:
                 continue
