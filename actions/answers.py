@@ -14,6 +14,7 @@ from actions.messaging import send
 from meso import answers
 from meso.content.respond import Answer, respond
 from meso.facts import FactBook
+from meso.language import answer_language
 from meso.phrases import say
 from meso.replies import Reply
 
@@ -25,9 +26,9 @@ UNSURE_INTENTS = {"out_of_scope": "outside_scope", "nlu_fallback": "not_understo
 
 
 def language_of(tracker: Tracker) -> str:
-    """The conversation's language (the `language` slot; English until it is set)."""
-    language = tracker.get_slot("language")
-    return language if language in ("en", "es") else "en"
+    """The conversation's language (the `language` slot); before it is set, the latest
+    message's likely language."""
+    return answer_language(tracker.get_slot("language"), tracker.latest_message.get("text") or "")
 
 
 def book_of(tracker: Tracker) -> FactBook:

@@ -18,7 +18,7 @@ from actions.messaging import send
 from meso import answers, handoff
 from meso.content.respond import looks_like_question
 from meso.escalations import Contact
-from meso.language import LANGUAGE_WORDS, preferred_language
+from meso.language import LANGUAGE_WORDS, answer_language, preferred_language
 from meso.phrases import say
 from meso.replies import Button, Reply
 from meso.spool import RecordOutcome
@@ -71,9 +71,9 @@ async def _attach_contact(tracker: Tracker, contact: Contact) -> bool:
 
 
 def _language(tracker: Tracker) -> str:
-    """The conversation's language (the `language` slot; English until it is set)."""
-    language = tracker.get_slot("language")
-    return language if language in ("en", "es") else "en"
+    """The conversation's language (the `language` slot); before it is set, the latest
+    message's likely language."""
+    return answer_language(tracker.get_slot("language"), tracker.latest_message.get("text") or "")
 
 
 def _phone_fallback(tracker: Optional[Tracker] = None) -> str:

@@ -76,6 +76,19 @@ def choice(text: str) -> Optional[str]:
     return None
 
 
+# Words only one of the two languages uses, for messages too short for the identifier.
+_SPANISH_CUES = frozenset(
+    """que q es el la los las del de me se te le lo mi mis su sus tu un una y o pero por para pa con sin
+    como cuanto cuanta cuantos cuantas cuando donde quien cual porque xq puedo puede pueden tengo tiene
+    tienen hay son estoy esta sirve duele cuesta dura hacen van voy hacer quiero necesito despues antes
+    tambien muy mas si ya eso esto usted ustedes hola gracias""".split()
+)
+_ENGLISH_CUES = frozenset(
+    """the is it its do does did can could will would i you my your me how what when where who which why
+    and or but of to for with without a an are was were have has had am be this that there here please
+    thanks hi hello yes""".split()
+)
+
 _identifier: Any = None
 _lock = threading.Lock()
 
@@ -116,6 +129,23 @@ def detect(text: str) -> Detection:
     probability = float(probability)
     confident = probability >= CONFIDENT_PROBABILITY and len(words) >= MIN_WORDS
     return Detection(str(language), probability, confident)
+
+
+def answer_language(current: Optional[str], text: str) -> str:
+    """The language to answer `text` in: the conversation's once it has one, else the
+    identifier's best guess for this message (a first "es cirugia?" is answered in
+    Spanish, though it is too short to set the conversation's language)."""
+    if current in LANGUAGES:
+        return str(current)
+    detection = detect(text)
+    if detection.confident:
+        return detection.language
+    words = re.findall(r"[^\W\d_]+", _plain(text))
+    spanish = sum(word in _SPANISH_CUES for word in words)
+    english = sum(word in _ENGLISH_CUES for word in words)
+    if spanish != english:
+        return "es" if spanish > english else "en"
+    return detection.language if words else DEFAULT_LANGUAGE
 
 
 def conversation_language(current: Optional[str], text: str) -> str:

@@ -39,7 +39,7 @@ from meso.content.respond import respond  # noqa: E402
 from meso.content.scoring import ANSWERED, ESCALATED, FALLBACK, Outcome, score  # noqa: E402
 from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
 from meso.facts import load_facts  # noqa: E402
-from meso.language import conversation_language  # noqa: E402
+from meso.language import answer_language  # noqa: E402
 
 EVAL_DIRS = {"en": ROOT / "eval" / "answers", "es": ROOT / "eval" / "es"}
 OUTPUTS = {"en": ROOT / "results" / "answers.json", "es": ROOT / "results" / "answers-es.json"}
@@ -86,7 +86,8 @@ async def outcomes_for(messages: List[Dict[str, Any]], language: str = "en") -> 
     clinic = load_clinic(ROOT / "facts" / "clinic.yml")
     outcomes, timings = [], []
     for message in messages:
-        spoken = conversation_language(None, message["text"]) if language == "es" else "en"
+        # The conversation's language as the actions read it (actions/answers.py).
+        spoken = answer_language(None, message["text"]) if language == "es" else "en"
         book, index = books[spoken], indexes[spoken]
         parsed = await agent.parse_message(message["text"])
         intent = (parsed.get("intent") or {}).get("name")
