@@ -192,6 +192,9 @@ PHRASES: Dict[str, Dict[str, str]] = {
         "es": "Eso es todo lo que tengo sobre {label}. Otros temas en los que puedo ayudar:",
     },
     "tell_more_which": {"en": "Happy to tell you more. Which topic?", "es": "Con gusto le cuento más. ¿De qué tema?"},
+    # Outages (channels/action_guard.py).
+    "outage": {"en": "Sorry, I can't answer that right now.", "es": "Perdón, no puedo contestar eso en este momento."},
+    "outage_emergency": {"en": "If this is an emergency, call 911.", "es": "Si es una emergencia, llame al 911."},
     # Channels.
     "more_suffix": {"en": "Reply MORE for the rest.", "es": "Responda MAS para el resto."},
 }

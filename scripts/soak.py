@@ -54,7 +54,7 @@ CONVERSATIONS: List[Conversation] = [
     [("I had a mini stroke last year", "will review"), ("yes", "call you back")],
     [("please call me back", "call you back")],
     [("my lips and tongue are swelling up", "Please call 911 now")],
-    [("the spot where I got the injections is red, hot and full of pus", "I've passed this")],
+    [("the spot where I got the injections is red, hot and full of pus", "urgent care")],
 ]
 
 
