@@ -17,7 +17,7 @@ MODEL_STAMP := models/.trained
 help:
 	@echo "make run    set up, train if needed, start the assistant (http://127.0.0.1:5005/chat/)"
 	@echo "make test   set up and run every test"
-	@echo "make eval   NLU cross-validation and the held-out answers evaluation (results/)"
+	@echo "make eval   NLU cross-validation, the held-out answers evaluation and the Spanish figures (results/)"
 	@echo "make bench  benchmark against the stock rasa init bot"
 
 $(VENV)/.installed: requirements.txt
@@ -58,6 +58,10 @@ test: setup train
 eval: setup train
 	bash scripts/eval_nlu.sh
 	$(RUNENV) $(PY) scripts/eval_answers.py --split heldout --misses
+	@# Spanish (eval/es, docs/SPANISH.md): answers and the risk screen on the held-out half.
+	$(RUNENV) $(PY) scripts/eval_answers.py --set es --split heldout --misses
+	$(RUNENV) $(PY) scripts/safety_report.py --cases eval/es/heldout.yml --quiet
+	$(RUNENV) $(PY) scripts/sms_segments.py
 
 # Full run takes about 10 minutes (it trains our model and the stock bot once each);
 # `$(PY) -m bench --quick` is a 2-minute smoke run. Results: docs/BENCHMARK.md.

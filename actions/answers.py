@@ -15,16 +15,26 @@ from meso import answers
 from meso.answer_counts import ANSWERED, DECLINED
 from meso.content.respond import Answer, respond
 from meso.facts import FactBook
+from meso.language import answer_language
+from meso.phrases import say
 from meso.replies import Reply
 
 # Questions already explained by a disclosure's reply are not answered again.
 EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})
 # Intents that are not a question about mesotherapy as far as the classifier can
 # tell: still answered when the answer index is sure, else the topic menu.
-UNSURE_INTENTS = {
-    "out_of_scope": "Sorry, that's outside what I can help with. I answer questions about mesotherapy, for example:",
-    "nlu_fallback": "Sorry, I didn't quite understand. Could you rephrase, or pick a topic?",
-}
+UNSURE_INTENTS = {"out_of_scope": "outside_scope", "nlu_fallback": "not_understood"}  # keys of meso.phrases
+
+
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language (the `language` slot); before it is set, the latest
+    message's likely language."""
+    return answer_language(tracker.get_slot("language"), tracker.latest_message.get("text") or "")
+
+
+def book_of(tracker: Tracker) -> FactBook:
+    """The facts book in the conversation's language."""
+    return services.facts_in(language_of(tracker))
 
 
 def _count(tracker: Tracker, book: FactBook, answer: Answer) -> None:
@@ -50,6 +60,7 @@ async def _record_declined(tracker: Tracker, answer: Answer) -> None:
             conversation_id=tracker.sender_id,
             channel=channel,
             text=declined.text,
+            language=language_of(tracker),
             not_covered_id=declined.decision.key if declined.decision.outcome == "not_covered" else None,
             closest=closest.entry.key if closest else None,
             confidence=declined.decision.confidence,
@@ -68,12 +79,12 @@ def _answer_events(tracker: Tracker, answer: Answer) -> List[EventType]:
 
 async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Answers the latest message's questions; records what it declined."""
-    book = services.facts()
+    book = book_of(tracker)
     text = tracker.latest_message.get("text") or ""
     answer = respond(text, book, services.answer_index(book), services.clinic())
     intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
     if intent in UNSURE_INTENTS and not answer.facts and not any(d.subject for d in answer.declined):
-        send(dispatcher, tracker, answers.topic_menu(book, UNSURE_INTENTS[intent]))
+        send(dispatcher, tracker, answers.topic_menu(book, say(UNSURE_INTENTS[intent], book.language)))
         return []
     send(dispatcher, tracker, answer.reply)
     await _record_declined(tracker, answer)
@@ -81,16 +92,13 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     return _answer_events(tracker, answer)
 
 
-PERSONAL_ADVICE = (
-    "Thank you for telling me. I can't give personal medical advice, but a "
-    "member of staff can look at your question. Would you like a call back?"
-)
+PERSONAL_ADVICE = say("personal_advice", "en")
 
 
 async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A message the classifier took for a disclosure and the risk screen did not:
     what the facts answer, or (when nothing matches) an offer of staff."""
-    book = services.facts()
+    book = book_of(tracker)
     text = tracker.latest_message.get("text") or ""
     answer = respond(text, book, services.answer_index(book), services.clinic())
     if answer.facts or any(d.subject for d in answer.declined):
@@ -98,14 +106,15 @@ async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracke
         await _record_declined(tracker, answer)
         _count(tracker, book, answer)
         return _answer_events(tracker, answer)
-    send(dispatcher, tracker, Reply(text=PERSONAL_ADVICE, sms=PERSONAL_ADVICE, buttons=answers.CALLBACK_BUTTONS))
+    advice = say("personal_advice", book.language)
+    send(dispatcher, tracker, Reply(text=advice, sms=advice, buttons=answers.callback_buttons(book.language)))
     return [SlotSet("callback_offered", True)]
 
 
 async def answer_besides_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """After a disclosure's reply: the message's other questions, when it asked any
     the facts answer (who-should-not-have-it facts were just explained)."""
-    book = services.facts()
+    book = book_of(tracker)
     text = tracker.latest_message.get("text") or ""
     answer = respond(text, book, services.answer_index(book), services.clinic())
     facts = [book.get(f) for f in answer.facts]
@@ -128,7 +137,7 @@ class ActionAnswer(Action):
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "tell_more":
-            book, given = services.facts(), list(tracker.get_slot("facts_given") or [])
+            book, given = book_of(tracker), list(tracker.get_slot("facts_given") or [])
             topic = tracker.get_slot("last_topic")
             send(dispatcher, tracker, answers.more_about(book, topic, given))
             new = [fact.id for fact in answers.remaining_facts(book, topic, given)]
@@ -146,9 +155,7 @@ class ActionOfferTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
-        lead = {
-            "ask_capabilities": "I can answer questions about mesotherapy from information the clinic has reviewed, and pass your request to staff. Popular topics:",
-            **UNSURE_INTENTS,
-        }.get(intent, UNSURE_INTENTS["nlu_fallback"])
-        send(dispatcher, tracker, answers.topic_menu(services.facts(), lead))
+        key = {"ask_capabilities": "capabilities", **UNSURE_INTENTS}.get(intent, UNSURE_INTENTS["nlu_fallback"])
+        book = book_of(tracker)
+        send(dispatcher, tracker, answers.topic_menu(book, say(key, book.language)))
         return []

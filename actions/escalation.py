@@ -18,6 +18,8 @@ from actions.messaging import send
 from meso import answers, handoff
 from meso.content.respond import looks_like_question
 from meso.escalations import Contact
+from meso.language import LANGUAGE_WORDS, answer_language, preferred_language
+from meso.phrases import say
 from meso.replies import Button, Reply
 from meso.spool import RecordOutcome
 from meso.text import clean_text
@@ -55,6 +57,7 @@ async def _record(
         reasons=reasons,
         message=clean_text(tracker.latest_message.get("text") or ""),
         key=key,
+        language=_language(tracker),
     )
 
 
@@ -67,8 +70,14 @@ async def _attach_contact(tracker: Tracker, contact: Contact) -> bool:
     return bool(await asyncio.to_thread(services.escalations().attach_contact, tracker.sender_id, contact))
 
 
-def _phone_fallback() -> str:
-    return services.clinic().contact_sentence()
+def _language(tracker: Tracker) -> str:
+    """The conversation's language (the `language` slot); before it is set, the latest
+    message's likely language."""
+    return answer_language(tracker.get_slot("language"), tracker.latest_message.get("text") or "")
+
+
+def _phone_fallback(tracker: Optional[Tracker] = None) -> str:
+    return services.clinic().contact_sentence(_language(tracker) if tracker else "en")
 
 
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, **kwargs: Any) -> None:
@@ -94,25 +103,20 @@ class ActionHandleRisk(Action):
         urgency, reasons = case
         outcome = await _record(tracker, urgency, reasons, handoff.turn_key(risk))
         state = _handoff(outcome, urgency)
+        language = _language(tracker)
         if reasons == [handoff.POSSIBLE_EMERGENCY]:
             crisis = risk.get("unconfirmed") == "crisis"
-            _say(dispatcher, tracker, handoff.unconfirmed_reply(state, _phone_fallback(), crisis))
+            _say(dispatcher, tracker, handoff.unconfirmed_reply(state, _phone_fallback(tracker), crisis, language))
             if looks_like_question(tracker.latest_message.get("text") or ""):
                 return await answer_besides_disclosure(dispatcher, tracker)  # what the facts answer
             return []
         if urgency == "emergency":
             # The 911 (and 988) instruction came first, as a domain response.
-            _say(dispatcher, tracker, handoff.emergency_follow_up(state, _phone_fallback()))
+            _say(dispatcher, tracker, handoff.emergency_follow_up(state, _phone_fallback(tracker), language))
             return []
         if urgency == "urgent":
-            _say(
-                dispatcher,
-                tracker,
-                "What you describe after a treatment needs prompt medical attention. "
-                f"Please contact the clinic now or go to urgent care. {_phone_fallback()} "
-                "If it gets worse quickly or you have trouble breathing, call 911.",
-            )
-            sentence = handoff.staff_sentence(state)
+            _say(dispatcher, tracker, say("complication", language, contact=_phone_fallback(tracker)))
+            sentence = handoff.staff_sentence(state, language)
             if sentence:
                 _say(dispatcher, tracker, sentence)
             return []
@@ -121,25 +125,24 @@ class ActionHandleRisk(Action):
     async def _explain_contraindication(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, reasons: List[str], stored: bool
     ) -> List[EventType]:
-        book = services.facts()
+        language = _language(tracker)
+        book = services.facts_in(language)
         topics = sorted({EXPLAINING_TOPIC.get(reason, "contraindications") for reason in reasons})
         facts = [fact for topic in topics for fact in book.for_topic(topic)[:1]]
-        explanation = answers.facts_reply(facts)
+        explanation = answers.facts_reply(facts, book)
         buttons: Tuple[Button, ...] = ()
         if stored:
-            follow_up = (
-                "Because of this, a member of staff will review your message before "
-                "anything else. Would you like them to call you back to talk it through?"
-            )
-            buttons = answers.CALLBACK_BUTTONS
+            follow_up = say("disclosure_review", language)
+            buttons = answers.callback_buttons(language)
         else:
-            follow_up = f"Please talk it through with the clinic before anything else. {_phone_fallback()}"
+            follow_up = say("disclosure_talk", language, contact=_phone_fallback(tracker))
+        thanks = say("disclosure_thanks", language)
         send(
             dispatcher,
             tracker,
             Reply(
-                text=f"Thank you for telling me. {explanation.text} {follow_up}",
-                sms=f"Thank you for telling me. {explanation.sms} {follow_up}",
+                text=f"{thanks} {explanation.text} {follow_up}",
+                sms=f"{thanks} {explanation.sms} {follow_up}",
                 sources=explanation.sources,
                 buttons=buttons,
             ),
@@ -162,19 +165,16 @@ class ActionRequestContact(Action):
         intent = _intent(tracker) or ""
         reason = CONTACT_REASONS.get(intent, "callback")
         stored = (await _record(tracker, "routine", [reason])).stored
+        language = _language(tracker)
         if reason == "booking":
-            lead = (
-                "Because of what you told me earlier, a member of staff needs to review it before anything is booked."
-                if tracker.get_slot("contraindicated")
-                else "I can't book appointments myself, but a member of staff can call you to arrange one."
-            )
+            lead = say("booking_after_disclosure" if tracker.get_slot("contraindicated") else "booking", language)
         elif reason == "human_request":
-            lead = "I'll pass you to a member of staff."
+            lead = say("human_request", language)
         else:
-            lead = "I can ask a member of staff to call you back."
+            lead = say("callback", language)
         if not stored:
-            lead = f"{lead} I couldn't reach the staff system just now, so to be sure: {_phone_fallback()}"
-        _say(dispatcher, tracker, f"{lead} I'll ask for your name, number and a good time to call.")
+            lead = say("contact_not_stored", language, lead=lead, contact=_phone_fallback(tracker))
+        _say(dispatcher, tracker, say("contact_will_ask", language, lead=lead))
         return [SlotSet("contact_reason", reason), SlotSet("callback_offered", False)]
 
 
@@ -217,7 +217,7 @@ class ValidateCallbackForm(FormValidationAction):
         name = clean_text(str(value or ""), max_len=80).strip()
         if name and NAME_PATTERN.match(name):
             return {"contact_name": name}
-        _say(dispatcher, tracker, "Please type just the name the staff member should ask for.")
+        _say(dispatcher, tracker, say("bad_name", _language(tracker)))
         return {"contact_name": None}
 
     async def validate_contact_phone(
@@ -228,7 +228,7 @@ class ValidateCallbackForm(FormValidationAction):
         phone = normalise_phone(str(value or ""))
         if phone:
             return {"contact_phone": phone}
-        _say(dispatcher, tracker, "That doesn't look like a phone number. Please type it with the area code, for example 818 555 0123.")
+        _say(dispatcher, tracker, say("bad_phone", _language(tracker)))
         return {"contact_phone": None}
 
     async def validate_contact_time(
@@ -239,7 +239,7 @@ class ValidateCallbackForm(FormValidationAction):
         when = clean_text(str(value or ""), max_len=100).strip()
         if when:
             return {"contact_time": when}
-        _say(dispatcher, tracker, "When would suit you? For example: weekday mornings.")
+        _say(dispatcher, tracker, say("bad_time", _language(tracker)))
         return {"contact_time": None}
 
 
@@ -257,23 +257,29 @@ class ActionSubmitCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         consent = bool(tracker.get_slot("contact_consent"))
+        language = _language(tracker)
+        preferred = preferred_language(tracker.get_slot("contact_time"), language)
         contact = Contact(
             name=tracker.get_slot("contact_name"),
             phone=tracker.get_slot("contact_phone") if consent else None,
             preferred_time=tracker.get_slot("contact_time"),
             consent=consent,
+            language=preferred,
         )
         saved = await _attach_contact(tracker, contact)
         if not saved:
-            _say(dispatcher, tracker, f"I couldn't save your details just now. {_phone_fallback()}")
+            _say(dispatcher, tracker, say("details_not_saved", language, contact=_phone_fallback(tracker)))
         elif consent:
             _say(
                 dispatcher,
                 tracker,
-                f"Thank you, {contact.name}. A member of staff will call you at {contact.phone} ({contact.preferred_time}).",
+                say(
+                    "callback_confirmed", language, name=str(contact.name), phone=str(contact.phone),
+                    time=str(contact.preferred_time), spoken=LANGUAGE_WORDS[language][preferred],
+                ),
             )
         else:
-            _say(dispatcher, tracker, "Understood: the clinic won't call you. Your message stays with the staff for review.")
+            _say(dispatcher, tracker, say("no_contact", language))
         return _reset_contact()
 
 
@@ -287,11 +293,7 @@ class ActionCallbackDeclined(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         await _attach_contact(tracker, Contact(name=None, phone=None, preferred_time=None, consent=False))
-        _say(
-            dispatcher,
-            tracker,
-            "No problem, I won't take any contact details. Is there anything else you'd like to know?",
-        )
+        _say(dispatcher, tracker, say("callback_declined", _language(tracker)))
         return _reset_contact()
 
 
@@ -299,8 +301,8 @@ class _AskContactSlot(Action):
     """Asks for one call-back detail (Rasa forms call `action_ask_<slot>`)."""
 
     slot = ""
-    question = ""
-    buttons: tuple = ()
+    question = ""  # a key of meso.phrases
+    yes_no = False
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
@@ -308,26 +310,30 @@ class _AskContactSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        _say(dispatcher, tracker, self.question, buttons=self.buttons)
+        language = _language(tracker)
+        buttons: Tuple[Button, ...] = ()
+        if self.yes_no:
+            buttons = (Button(say("yes", language), "/affirm"), Button(say("no", language), "/deny"))
+        _say(dispatcher, tracker, say(self.question, language), buttons=buttons)
         return []
 
 
 class ActionAskContactName(_AskContactSlot):
     slot = "contact_name"
-    question = "What name should the staff member ask for? (You can say stop at any time.)"
+    question = "ask_name"
 
 
 class ActionAskContactPhone(_AskContactSlot):
     slot = "contact_phone"
-    question = "What phone number should they call?"
+    question = "ask_phone"
 
 
 class ActionAskContactTime(_AskContactSlot):
     slot = "contact_time"
-    question = "When is a good time to call you?"
+    question = "ask_time"
 
 
 class ActionAskContactConsent(_AskContactSlot):
     slot = "contact_consent"
-    question = "Do you agree that the clinic may contact you at this number about your request?"
-    buttons = (Button("Yes", "/affirm"), Button("No", "/deny"))
+    question = "ask_consent"
+    yes_no = True

@@ -9,6 +9,7 @@ from functools import lru_cache
 from meso.answer_counts import AnswerCounts, BufferedCounts
 from meso.clinic import Clinic, load_clinic
 from meso.content.index import AnswerIndex, IndexCache
+from meso.content.spanish import SPANISH_FILE, SpanishCache
 from meso.escalations import EscalationStore
 from meso.facts import FactBook, FactsStore
 from meso.published_facts import PublishedFacts
@@ -42,12 +43,24 @@ def facts() -> FactBook:
     return published_facts().current()
 
 
-_INDEXES = IndexCache()
+_INDEXES = {"en": IndexCache(), "es": IndexCache()}
+
+
+@lru_cache(maxsize=1)
+def spanish() -> SpanishCache:
+    """The Spanish facts (facts_es.yml over facts.yml), reloaded when either changes."""
+    return SpanishCache(settings().facts_dir / SPANISH_FILE)
+
+
+def facts_in(language: str) -> FactBook:
+    """The current facts book in `language` (English for any language but Spanish)."""
+    english = facts()
+    return spanish().get(english) if language == "es" else english
 
 
 def answer_index(book: FactBook) -> AnswerIndex:
-    """The answer index of `book`, rebuilt when the facts file changes."""
-    return _INDEXES.get(book)
+    """The answer index of `book`, rebuilt when the facts files change."""
+    return _INDEXES.get(book.language, _INDEXES["en"]).get(book)
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +98,7 @@ def warm_up() -> None:
     first patient's turn does not pay for them (a database that is down is left to
     the spool and the unanswered store's own handling)."""
     answer_index(facts())
+    answer_index(facts_in("es"))
     try:
         unanswered().recent(limit=1)
     except Exception as error:  # noqa: BLE001 - a warm-up never stops the server

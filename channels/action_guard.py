@@ -33,6 +33,8 @@ from rasa.shared.core.events import FollowupAction
 from meso import handoff, kept
 from meso.breaker import Breaker, Incident
 from meso.clinic import load_clinic
+from meso.language import answer_language
+from meso.phrases import language_or_default, say
 from meso.settings import get_settings
 from meso.text import clean_text
 
@@ -53,16 +55,28 @@ _ANSWERED_TURNS: OrderedDict[Turn, None] = OrderedDict()
 _TURN_STARTED: ContextVar[Optional[float]] = ContextVar("turn_started", default=None)
 
 
-def outage_message(handoff_state: Optional[str] = None) -> str:
-    """What the patient reads when the assistant cannot run an action.
+def outage_message(handoff_state: Optional[str] = None, language: Optional[str] = None) -> str:
+    """What the patient reads when the assistant cannot run an action, in the
+    conversation's language.
 
     `handoff_state` says what became of a risky message's case (`meso.handoff`); None
     when the message was not risky.
     """
     clinic = load_clinic(get_settings().facts_dir / "clinic.yml")
-    staff = handoff.outage_sentence(handoff_state)
-    parts = ("Sorry, I can't answer that right now.", staff, clinic.contact_sentence(), "If this is an emergency, call 911.")
+    spoken = language_or_default(language)
+    staff = handoff.outage_sentence(handoff_state, spoken)
+    parts = (say("outage", spoken), staff, clinic.contact_sentence(spoken), say("outage_emergency", spoken))
     return " ".join(part for part in parts if part)
+
+
+def _language_of(tracker: Any) -> str:
+    """The conversation's language (the `language` slot), else the message's likely one."""
+    try:
+        current = tracker.get_slot("language")
+    except Exception:  # noqa: BLE001 - a tracker without the slot
+        current = None
+    message = getattr(tracker, "latest_message", None)
+    return answer_language(current, getattr(message, "text", None) or "")
 
 
 def _record_risky_turn(tracker: Any) -> Optional[str]:
@@ -154,7 +168,10 @@ async def _outage_events(action: str, tracker: Any, turn: Turn, reason: str) -> 
         _ANSWERED_TURNS.popitem(last=False)
     logger.error("Action '%s' not run (%s); answered with the clinic's phone number.", action, reason)
     state = await asyncio.get_running_loop().run_in_executor(None, _record_risky_turn, tracker)
-    return [create_bot_utterance({"text": outage_message(state)}), FollowupAction(ACTION_LISTEN_NAME)]
+    return [
+        create_bot_utterance({"text": outage_message(state, _language_of(tracker))}),
+        FollowupAction(ACTION_LISTEN_NAME),
+    ]
 
 
 def _guarded_run(original: Any) -> Any:

@@ -17,7 +17,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from meso.kept import escalate_kept
-from meso.limited import LimitedReply, reply_for, screen_kept
+from meso.limited import LimitedReply, language_for, reply_for, screen_kept
 from meso.rate_limit import Decision, Limit, Limiter, RateLimiter
 from meso.risk import Screening
 from meso.settings import Settings
@@ -57,7 +57,7 @@ async def refused(channel: str, decision: Decision, sender: str, text: Optional[
     A risky message is escalated to staff all the same.
     """
     screening = screen_kept(text)
-    reply = reply_for(screening)
+    reply = reply_for(screening, language_for(text, screening))
     # INFO, or a flood would flood the log too; WARNING when it was an emergency.
     logger.log(
         logging.WARNING if reply.urgent else logging.INFO,

@@ -43,6 +43,7 @@ from meso.sms import (
     is_e164,
     is_opt_in,
     keyword,
+    keyword_language,
     phone_hash,
     pick_option,
     start_reply,
@@ -180,19 +181,20 @@ class SmsInput(InputChannel):
         """
         body = clean_text(body).strip()
         word = keyword(body)
+        language = keyword_language(body) or "en"
         opted_out = await self._db(False, self.store.is_opted_out, phone)
         if word is Keyword.STOP:
             newly = await self._db(True, self.store.opt_out, phone)
-            return ([stop_reply(load_clinic())] if newly else []), "stop"
+            return ([stop_reply(load_clinic(), language)] if newly else []), "stop"
         if is_opt_in(body, opted_out):
             await self._db(False, self.store.opt_in, phone)
-            return [start_reply(load_clinic())], "start"
+            return [start_reply(load_clinic(), language)], "start"
         if opted_out:
             # Nothing is sent to an opted-out number, but staff still hear of a risk.
             await escalate_kept_message(self.name(), phone, body)
             return [], "opted_out"
         if word is Keyword.HELP:
-            return [help_reply(load_clinic())], "help"
+            return [help_reply(load_clinic(), language)], "help"
         decision = self.limiter.hit(sender=phone, ip=ip)
         if not decision.allowed:
             return [(await refused(self.name(), decision, phone, body)).text], "limited"

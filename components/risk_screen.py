@@ -5,6 +5,11 @@ action server or a database. Risky messages get their intent replaced by
 `emergency`, `crisis` or `risk_disclosure`; the screening (and the intent the
 classifier saw) travels in the parse data under `risk`. "Call 911 now" is earned:
 only the screen's emergency finding leads to it, never the classifier alone.
+
+It also reads the message's language (meso/language.py) and, when the message sets it,
+adds a `language` entity that fills the `language` slot before the next action, so the
+emergency replies (domain responses conditioned on that slot) are in the patient's
+language without the action server.
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from meso.language import choice, turn_language
 from meso.risk import Screening, get_risk_screen
 
 RISK = "risk"
+LANGUAGE_ENTITY = "language"
+CHOOSE_LANGUAGE = "choose_language"
 # Intents that lead to "call 911 now" (data/rules/safety.yml).
 EMERGENCY_INTENTS = ("emergency", "crisis")
 
@@ -41,6 +49,31 @@ def risk_intent(screening: Screening, classified: Optional[str] = None) -> Optio
         return "crisis" if classified == "crisis" else "emergency"
     if screening.is_risky or classified in EMERGENCY_INTENTS:
         return "risk_disclosure"
+    return None
+
+
+def language_entity(
+    text: str, metadata: Any, urgent: bool, found_in: Optional[str] = None
+) -> Optional[Dict[str, Any]]:
+    """The `language` entity this message carries, or None to keep the conversation's."""
+    hint = metadata.get("language") if isinstance(metadata, dict) else None
+    language = turn_language(text, hint if isinstance(hint, str) else None, urgent, found_in)
+    if language is None:
+        return None
+    return {"entity": LANGUAGE_ENTITY, "value": language, "start": 0, "end": 0, "extractor": "RiskScreen"}
+
+
+def found_language(screening: Screening) -> Optional[str]:
+    """The language whose terms alone found the screening's emergency, if only one did."""
+    languages = {f.language for f in screening.findings if f.urgency == "emergency"}
+    return languages.pop() if len(languages) == 1 else None
+
+
+def language_intent(text: str, classified: Optional[str]) -> Optional[str]:
+    """`ask_question` for a message the classifier took for a language choice that chooses
+    nothing ("does anyone there speak Spanish?" asks about the staff)."""
+    if classified == CHOOSE_LANGUAGE and choice(text) is None:
+        return "ask_question"
     return None
 
 
@@ -89,7 +122,13 @@ class RiskScreen(GraphComponent):
             screening = screen.screen(text)
             classified = (message.get(INTENT) or {}).get("name")
             message.set(RISK, turn_risk(screening, classified), add_to_output=True)
-            forced = risk_intent(screening, classified)
+            entity = language_entity(
+                text, message.get("metadata"), screening.is_emergency, found_language(screening)
+            )
+            if entity:
+                entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != LANGUAGE_ENTITY]
+                message.set(ENTITIES, entities + [entity], add_to_output=True)
+            forced = risk_intent(screening, classified) or language_intent(text, classified)
             if forced and forced != classified:
                 intent = {"name": forced, "confidence": 1.0}
                 ranking = [intent] + [

@@ -77,8 +77,16 @@ def start_banner(settings: Settings) -> Optional[str]:
     return f"{rule}\n!! WARNING: {NO_CHANNEL_WARNING}\n{rule}"
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish (español)"}
+
+
 def alert_payload(
-    escalation_id: int, urgency: str, reasons: Tuple[str, ...], channel: str, created_at: str
+    escalation_id: int,
+    urgency: str,
+    reasons: Tuple[str, ...],
+    channel: str,
+    created_at: str,
+    language: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The alert for one case: identifiers and codes only, never patient text.
 
@@ -88,6 +96,8 @@ def alert_payload(
         reasons: Reason codes from docs/CONTRACTS.md.
         channel: The conversation channel (rest, socketio, sms, ...).
         created_at: When the case was opened, ISO 8601 in UTC.
+        language: The conversation's language (en, es), so that someone who speaks it
+            calls back; None when not known.
 
     Returns:
         A JSON-serialisable dict.
@@ -98,6 +108,7 @@ def alert_payload(
         "reasons": list(reasons),
         "channel": channel,
         "created_at": created_at,
+        "language": language,
         "link": f"/escalations/{escalation_id}",
     }
 
@@ -187,6 +198,7 @@ def email_body(payload: Mapping[str, Any]) -> str:
         f"Urgency:  {payload['urgency']}\n"
         f"Reasons:  {', '.join(payload.get('reasons') or ())}\n"
         f"Channel:  {payload['channel']}\n"
+        f"Language: {LANGUAGE_NAMES.get(str(payload.get('language')), 'not known')}\n"
         f"Opened:   {payload['created_at']}\n"
         f"Case:     {payload['link']}\n\n"
         "Patient details are only in the staff console.\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from meso.facts import Fact, FactBook, cite
+from meso.phrases import say
 from meso.replies import Button, Reply
 
 MENU_TOPICS = ("procedure", "needles", "recovery", "cost", "contraindications", "areas")
@@ -16,17 +17,33 @@ CALLBACK_BUTTONS = (
 )
 
 
-def facts_reply(facts: Sequence[Fact]) -> Reply:
-    """A reply made of facts, citing each source once."""
+def callback_buttons(language: Optional[str] = None) -> Tuple[Button, ...]:
+    """The call-back offer's buttons in `language`."""
+    if language in (None, "en"):
+        return CALLBACK_BUTTONS
+    return (Button(say("yes_call_me", language), "/request_callback"), Button(say("no_thanks", language), "/deny"))
+
+
+def facts_reply(facts: Sequence[Fact], book: Optional[FactBook] = None) -> Reply:
+    """A reply made of facts, citing each source once.
+
+    In a book of another language, facts not translated yet keep their English texts,
+    after one note saying so (never a made-up translation).
+    """
+    language = book.language if book is not None else "en"
+    untranslated = book.untranslated if book is not None else frozenset()
     sources: List[str] = []
     for fact in facts:
-        if cite(fact) not in sources:
-            sources.append(cite(fact))
-    return Reply(
-        text=" ".join(fact.web for fact in facts),
-        sms=" ".join(fact.sms for fact in facts),
-        sources=tuple(sources),
-    )
+        if cite(fact, language) not in sources:
+            sources.append(cite(fact, language))
+    translated = [fact for fact in facts if fact.id not in untranslated]
+    english = [fact for fact in facts if fact.id in untranslated]
+    web = [fact.web for fact in translated]
+    sms = [fact.sms for fact in translated]
+    if english:
+        web.append(say("english_only", language, fact=" ".join(fact.web for fact in english)))
+        sms.append(say("english_only", language, fact=" ".join(fact.sms for fact in english)))
+    return Reply(text=" ".join(web), sms=" ".join(sms), sources=tuple(sources))
 
 
 def remaining_facts(book: FactBook, topic: Optional[str], given: Iterable[str] = ()) -> List[Fact]:
@@ -41,20 +58,17 @@ def more_about(book: FactBook, topic: Optional[str], given: Iterable[str] = ()) 
     """"Tell me more": the next facts of the last topic, or the topic menu."""
     rest = remaining_facts(book, topic, given)
     if rest:
-        return facts_reply(rest)
+        return facts_reply(rest, book)
     if topic and topic in book.topics:
         label = book.topics[topic]
-        return topic_menu(book, f"That's everything I have on {label.lower()}. Other topics I can help with:")
-    return topic_menu(book, "Happy to tell you more. Which topic?")
+        return topic_menu(book, say("topic_done", book.language, label=label.lower()))
+    return topic_menu(book, say("tell_more_which", book.language))
 
 
-def not_covered() -> Reply:
+def not_covered(language: Optional[str] = None) -> Reply:
     """The honest answer to a question the facts do not answer."""
-    text = (
-        "I don't have that information, and I won't guess. "
-        "A member of staff can follow up with you. Would you like a call back?"
-    )
-    return Reply(text=text, sms=text, buttons=CALLBACK_BUTTONS)
+    text = say("not_covered", language)
+    return Reply(text=text, sms=text, buttons=callback_buttons(language))
 
 
 def menu_question(book: FactBook, topic: str) -> Optional[str]:

@@ -15,11 +15,20 @@ _QUESTION_OPENERS = (
     "how|what|whats|what's|when|where|which|who|why|is|are|was|were|does|do|did|can|could|"
     "will|would|should|shall|am|any|anything|tell|also|hw|wat|whats"
 )
+# Spanish: words that open a question after "y", "pero", "tambien" ("q tan grandes son
+# las agujas y si quedan moretones"); after a comma only those that are not English words.
+_SPANISH_OPENERS_AFTER_COMMA = (
+    r"qu[eé]|q|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n|cu[aá]l|hay|puedo|tienen|aceptan|"
+    r"necesito|duele|sirve|cuesta|quedan|dejan|me\s+puedo|me\s+pueden|se\s+puede|se\s+pueden|me\s+la|me\s+lo"
+)
+_SPANISH_OPENERS = rf"{_SPANISH_OPENERS_AFTER_COMMA}|si|se|es|son|me|tiene|hacen|ustedes|la|el|los|las"
 _BOUNDARY = re.compile(
     r"[?!;]+\s*"  # sentence ends a question or a statement
     r"|(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.(?:\s+|$)"  # a full stop (not "3.5", "Dr. X")
     rf"|(?:,\s*|\s+)(?:and|also|but|plus|n|&)\s+(?=(?:{_QUESTION_OPENERS})\b)"
-    rf"|,\s*(?=(?:{_QUESTION_OPENERS})\b)",
+    rf"|,\s*(?=(?:{_QUESTION_OPENERS})\b)"
+    rf"|(?:,\s*|\s+)(?:y|e|pero|tambi[eé]n|adem[aá]s|y\s+tambi[eé]n|y\s+otra\s+cosa,?)\s+(?=(?:{_SPANISH_OPENERS})\b)"
+    rf"|,\s*(?=(?:{_SPANISH_OPENERS_AFTER_COMMA})\b)",
     re.IGNORECASE,
 )
 MIN_CLAUSE_WORDS = 2

@@ -20,6 +20,8 @@ DETAILS = ("name", "doctor", "phone", "address", "hours", "website")
 # What each detail is called in a sentence.
 DETAIL_LABELS = {"phone": "phone number", "address": "address", "hours": "opening hours", "website": "website"}
 CALLBACK_HINT = "You can ask here for a call back from staff."
+DETAIL_LABELS_ES = {"phone": "el teléfono", "address": "la dirección", "hours": "el horario", "website": "la página web"}
+CALLBACK_HINT_ES = "Puede pedir aquí que el personal le devuelva la llamada."
 
 
 class ClinicError(ValueError):
@@ -42,8 +44,15 @@ class Clinic:
         """The clinic's name, or "the clinic" when unknown."""
         return self.name or "the clinic"
 
-    def contact_sentence(self) -> str:
+    def contact_sentence(self, language: str = "en") -> str:
         """How to reach the clinic by phone, or that the number is not known."""
+        if language == "es":
+            if self.phone:
+                return f"Puede llamar a {self.display_name} al {self.phone}."
+            return (
+                f"No tengo el teléfono de {self.display_name}, pero puede pedir aquí que el "
+                "personal le devuelva la llamada."
+            )
         if self.phone:
             return f"You can call {self.display_name} at {self.phone}."
         return (
@@ -51,7 +60,7 @@ class Clinic:
             "but you can ask here for a call back from staff."
         )
 
-    def detail_sentence(self, detail: str) -> str:
+    def detail_sentence(self, detail: str, language: str = "en") -> str:
         """One detail ("phone", "address", "hours" or "website") as a sentence.
 
         Raises:
@@ -60,9 +69,18 @@ class Clinic:
         if detail not in DETAIL_LABELS:
             raise ValueError(f"unknown clinic detail {detail!r} (allowed: {', '.join(DETAIL_LABELS)})")
         value = getattr(self, detail)
+        who = self.display_name
+        if language == "es":
+            if not value:
+                return f"No tengo {DETAIL_LABELS_ES[detail]} de la clínica. {CALLBACK_HINT_ES}"
+            return {
+                "phone": f"Puede llamar a {who} al {value}.",
+                "address": f"La dirección de {who} es {value}.",
+                "hours": f"El horario de {who}: {value}.",
+                "website": f"La página web de {who} es {value}.",
+            }[detail]
         if not value:
             return f"I don't have the clinic's {DETAIL_LABELS[detail]}. {CALLBACK_HINT}"
-        who = self.display_name
         return {
             "phone": f"You can call {who} at {value}.",
             "address": f"{who[0].upper()}{who[1:]} is at {value}.",

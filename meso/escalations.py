@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from meso import alerts
 from meso.db import EngineCache, make_engine, metadata
+from meso.language import LANGUAGES
 from meso.settings import Settings, get_settings
 from meso.text import clean_text
 
@@ -100,6 +101,8 @@ escalations_table = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("claimed_by", sa.String(200)),
     sa.Column("resolved_outcome", sa.Text),
+    # The conversation's language (en, es), so a staff member who speaks it calls back.
+    sa.Column("language", sa.String(8)),
 )
 
 events_table = sa.Table(
@@ -153,6 +156,8 @@ class Contact:
     phone: Optional[str]
     preferred_time: Optional[str]
     consent: Optional[bool]
+    # The language the patient wants to be called in (en, es): kept on the case.
+    language: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,7 @@ class Escalation:
     updated_at: datetime
     claimed_by: Optional[str]
     resolved_outcome: Optional[str]
+    language: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,7 @@ def _escalation(row: Row) -> Escalation:
         updated_at=row.updated_at,
         claimed_by=row.claimed_by,
         resolved_outcome=row.resolved_outcome,
+        language=row.language,
     )
 
 
@@ -228,6 +235,7 @@ def _contact_values(contact: Contact) -> Dict[str, Any]:
         "contact_phone": _optional(contact.phone, 32) if contact.consent else None,
         "contact_time": _optional(contact.preferred_time, 200),
         "contact_consent": None if contact.consent is None else bool(contact.consent),
+        **({"language": contact.language} if contact.language in LANGUAGES else {}),
     }
 
 
@@ -395,6 +403,7 @@ class EscalationStore:
         *,
         key: Optional[str] = None,
         at: Optional[datetime] = None,
+        language: Optional[str] = None,
     ) -> Escalation:
         """Records a risky message as a new case or merges it into the open one.
 
@@ -408,6 +417,7 @@ class EscalationStore:
             key: Idempotency key (the spool id); a write with a key already recorded
                 returns that case unchanged.
             at: When the message arrived (spool replays); defaults to now.
+            language: The conversation's language (en, es); the latest one is kept.
 
         Returns:
             The case as committed.
@@ -420,6 +430,7 @@ class EscalationStore:
         reason_codes = validate_codes(urgency, reasons)
         text = clean_text(message, MAX_MESSAGE)
         channel = clean_text(channel, 32).strip() or "unknown"
+        spoken = language if language in LANGUAGES else None
 
         def operation(connection: Connection) -> Escalation:
             if key is not None:
@@ -436,6 +447,8 @@ class EscalationStore:
                 }
                 if contact is not None:
                     values.update(_contact_values(contact))
+                if spoken:
+                    values["language"] = spoken
                 connection.execute(
                     escalations_table.update().where(escalations_table.c.id == current.id).values(**values)
                 )
@@ -453,12 +466,13 @@ class EscalationStore:
                 "status": OPEN,
                 "created_at": now,
                 "updated_at": now,
+                "language": spoken,
                 **(_contact_values(contact) if contact is not None else {}),
             }
             case_id = connection.execute(escalations_table.insert().values(**values)).inserted_primary_key[0]
             self._add_event(connection, case_id, "created", None, None, now, key)
             if urgency in ALERTED_URGENCIES:
-                self._enqueue_alerts(connection, case_id, urgency, reason_codes, channel, now)
+                self._enqueue_alerts(connection, case_id, urgency, reason_codes, channel, now, spoken)
             logger.info("escalation %d: opened (%s: %s)", case_id, urgency, ",".join(reason_codes))
             return self._get(connection, case_id)
 
@@ -521,8 +535,9 @@ class EscalationStore:
         reasons: Tuple[str, ...],
         channel: str,
         now: datetime,
+        language: Optional[str] = None,
     ) -> None:
-        payload = alerts.alert_payload(case_id, urgency, reasons, channel, now.isoformat())
+        payload = alerts.alert_payload(case_id, urgency, reasons, channel, now.isoformat(), language)
         for alert_channel in self.alert_channels:
             connection.execute(
                 outbox_table.insert().values(

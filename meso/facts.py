@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Tuple, Union
 
 import yaml
 
@@ -127,6 +127,10 @@ class FactBook:
     facts: Tuple[Fact, ...]
     not_covered: Tuple[NotCovered, ...] = ()
     clinic_details: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+    # The language of the texts ("en"; "es" for the Spanish book of meso/content/spanish.py),
+    # and the facts whose texts are still the English ones in a book of another language.
+    language: str = "en"
+    untranslated: FrozenSet[str] = frozenset()
     _by_id: Dict[str, Fact] = field(init=False, repr=False, compare=False)
     _by_topic: Dict[str, Tuple[Fact, ...]] = field(init=False, repr=False, compare=False)
 
@@ -163,10 +167,12 @@ class FactBook:
         return (named + general) or list(facts)
 
 
-def cite(fact: Fact) -> str:
+def cite(fact: Fact, language: str = "en") -> str:
     """The short citation shown under an answer (the one place that words it)."""
     if fact.source.provided_by:
-        return f"Source: {fact.source.title}"
+        return f"Fuente: {fact.source.title}" if language == "es" else f"Source: {fact.source.title}"
+    if language == "es":
+        return f"Fuente: {fact.source.title} (en inglés), párrafo {fact.source.paragraph}"
     return f"Source: {fact.source.title}, paragraph {fact.source.paragraph}"
 
 

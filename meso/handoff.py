@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from meso.escalations import ALERTED_URGENCIES
+from meso.phrases import say
 from meso.spool import RecordOutcome
 
 ALERTED = "alerted"  # committed, and an alert is queued for staff
@@ -53,48 +54,42 @@ def handoff_state(outcome: Optional[RecordOutcome], urgency: str, alert_channels
     return QUEUED
 
 
-def staff_sentence(state: str) -> Optional[str]:
+def staff_sentence(state: str, language: Optional[str] = None) -> Optional[str]:
     """The sentence about staff for a committed case; None when nothing may be promised."""
     if state == ALERTED:
-        return "I've alerted the clinic's staff, who will review your conversation."
+        return say("staff_alerted", language)
     if state == QUEUED:
-        return "I've added your message to the clinic staff's queue for review."
+        return say("staff_queued", language)
     return None
 
 
-def emergency_follow_up(state: str, contact: str) -> str:
+def emergency_follow_up(state: str, contact: str, language: Optional[str] = None) -> str:
     """What follows the 911 instruction (which the domain response already gave)."""
     if state == ALERTED:
-        return "I've alerted the clinic's staff too."
+        return say("emergency_alerted", language)
     if state == QUEUED:
-        return "I've also added your message to the clinic staff's queue."
-    return f"I couldn't reach the clinic's staff system. After calling 911, {contact}"
+        return say("emergency_queued", language)
+    return say("emergency_not_stored", language, contact=contact)
 
 
-def unconfirmed_reply(state: str, contact: str, crisis: bool) -> str:
+def unconfirmed_reply(state: str, contact: str, crisis: bool, language: Optional[str] = None) -> str:
     """The reply when only the intent classifier read an emergency (or a crisis).
 
     No "call 911 now": the screen found no emergency in the message. It says how to get
     help if the patient needs it, and what happened to the message.
     """
-    parts = [
-        "I'm not able to tell from your message whether you need help urgently. "
-        "If you are having an emergency, call 911."
-    ]
+    parts = [say("unconfirmed", language)]
     if crisis:
-        parts.append(
-            "If you are thinking about hurting yourself, you can call or text 988 "
-            "(Suicide & Crisis Lifeline) at any time."
-        )
-    sentence = staff_sentence(state)
-    parts.append(sentence if sentence else f"I couldn't reach the clinic's staff system just now. {contact}")
+        parts.append(say("unconfirmed_crisis", language))
+    sentence = staff_sentence(state, language)
+    parts.append(sentence if sentence else say("staff_unreachable", language, contact=contact))
     return " ".join(parts)
 
 
-def outage_sentence(state: Optional[str]) -> str:
+def outage_sentence(state: Optional[str], language: Optional[str] = None) -> str:
     """The part of the outage reply about the patient's risky message (empty when none)."""
     if state is None:
         return ""
     if state == NOT_STORED:
-        return "I couldn't reach the clinic's staff system just now."
-    return staff_sentence(state) or ""
+        return say("staff_unreachable_short", language)
+    return staff_sentence(state, language) or ""

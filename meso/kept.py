@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Optional, Sequence, Tuple
 
 from meso.escalations import EscalationStore
+from meso.language import reply_language
 from meso.risk import Screening
 from meso.settings import get_settings
 from meso.spool import RecordOutcome, ResilientEscalations, Spool
@@ -58,6 +59,7 @@ def record_kept(
         reasons=list(reasons),
         message=text or "",
         key=key,
+        language=reply_language(text),
     )
     logger.warning("%s: escalated a risky message the assistant could not handle itself.", channel)
     return outcome

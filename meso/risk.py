@@ -20,13 +20,19 @@ Reading rules per reason (see `POLICIES`):
   suppressed like an emergency; someone else's counts only when it is happening now.
 * emergency and complication: a later sentence saying it is over ("I've felt fine since")
   suppresses them too, unless a word of the present comes between.
+
+Spanish: `facts/red_flags_es.yml` holds the Spanish terms and `meso/context_rules_es.json`
+the Spanish reading rules (as data); the same policies apply. `BilingualScreen` runs the
+English and the Spanish screens on every message, whatever its language, and merges them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +56,9 @@ REASON_URGENCY = {
 }
 
 RED_FLAGS_FILE = "red_flags.yml"
+RED_FLAGS_FILES = {"en": RED_FLAGS_FILE, "es": "red_flags_es.yml"}
+CONTEXT_RULES_ES = Path(__file__).resolve().parent / "context_rules_es.json"
+LANGUAGES = ("en", "es")
 
 _TOP_KEYS = {"version", "treatment_links", "reasons"}
 _LINK_KEYS = {"terms", "regex"}
@@ -263,6 +272,60 @@ _EXTRA_RULES: List[Tuple[Any, ...]] = [
 ]
 
 
+@dataclass(frozen=True)
+class ReadingWords:
+    """The words of one language that the reading rules look for beside ConText.
+
+    Attributes:
+        first_person: words that bring a FAMILY/GENERAL modifier back to the writer.
+        present: words that keep an acute match current.
+        resolved_cues: literals of PAST rules that end a story in a later sentence.
+        me_too: "my dad had a stroke and so did I".
+    """
+
+    first_person: FrozenSet[str]
+    present: FrozenSet[str]
+    resolved_cues: FrozenSet[str]
+    me_too: Any
+
+
+ENGLISH_WORDS = ReadingWords(
+    frozenset(_FIRST_PERSON), frozenset(_PRESENT_WORDS), frozenset(_RESOLVED_CUES), _ME_TOO
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Embarazada de 12 semanas" == "embarazada de 12 semanas").
+
+    Each accented letter becomes one plain letter, so the length is kept.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", plain).lower()
+
+
+def load_context_rules(path: Path) -> Dict[str, Any]:
+    """Reads a JSON file of ConText rules and reading words (meso/context_rules_es.json).
+
+    Raises:
+        RedFlagsError: naming the file when it is missing or malformed.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RedFlagsError(f"{path}: cannot read ConText rules: {exc}") from exc
+    required = {"first_person", "present_words", "resolved_cues", "me_too", "rules"}
+    if not isinstance(data, dict) or required - set(data):
+        raise RedFlagsError(f"{path}: expected keys {sorted(required)}")
+    for index, rule in enumerate(data["rules"]):
+        if not isinstance(rule, dict) or not {"literal", "category"} <= set(rule):
+            raise RedFlagsError(f"{path}: rules[{index}]: needs literal and category")
+        unknown = set(rule.get("reasons") or ()) - set(REASON_URGENCY)
+        if unknown:
+            raise RedFlagsError(f"{path}: rules[{index}] ({rule['literal']}): unknown reasons {sorted(unknown)}")
+    return data
+
+
 class RedFlagsError(ValueError):
     """Raised when red_flags.yml is malformed; the message names the file and entry."""
 
@@ -282,6 +345,10 @@ class Finding:
     urgency: str
     term: str
     crisis: bool = False
+    # Where in the (normalised) message the term was found, and which language's terms
+    # found it; not part of the result.
+    span: Tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    language: str = field(default="en", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -494,30 +561,51 @@ def _silence_pyrush() -> None:
         pass
 
 
-def _default_path() -> Path:
+def _default_path(language: str = "en") -> Path:
+    name = RED_FLAGS_FILES[language]
     try:
         from meso.settings import get_settings
 
-        return get_settings().facts_dir / RED_FLAGS_FILE
+        return get_settings().facts_dir / name
     except Exception:  # pragma: no cover - settings are optional here
-        return Path(__file__).resolve().parent.parent / "facts" / RED_FLAGS_FILE
+        return Path(__file__).resolve().parent.parent / "facts" / name
 
 
 class RiskScreen:
     """Screens patient messages for red flags; build once, call `screen` per message."""
 
-    def __init__(self, red_flags_path: Optional[Path] = None) -> None:
-        """Loads red_flags.yml and builds the spaCy/medspaCy pipeline.
+    def __init__(
+        self, red_flags_path: Optional[Path] = None, language: str = "en", context_rules: Optional[Path] = None
+    ) -> None:
+        """Loads the red flags of one language and builds the spaCy/medspaCy pipeline.
 
         Args:
-            red_flags_path: the red flags file; defaults to `red_flags.yml` in the facts
-                folder (Settings.facts_dir).
+            red_flags_path: the red flags file; defaults to `red_flags.yml` (English) or
+                `red_flags_es.yml` (Spanish) in the facts folder (Settings.facts_dir).
+            language: "en" (medspaCy's rules plus `_EXTRA_RULES`) or "es" (accents
+                stripped, rules from `context_rules`).
+            context_rules: the Spanish ConText rules file; defaults to CONTEXT_RULES_ES.
 
         Raises:
-            RedFlagsError: when the file is missing or invalid.
+            RedFlagsError: when a file is missing or invalid.
         """
-        self.path = Path(red_flags_path) if red_flags_path else _default_path()
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; known: {LANGUAGES}")
+        self.language = language
+        self.path = Path(red_flags_path) if red_flags_path else _default_path(language)
         self.flags = load_red_flags(self.path)
+        if language == "en":
+            self.words = ENGLISH_WORDS
+            self._rules_data: Optional[Dict[str, Any]] = None
+        else:
+            self.flags = _folded(self.flags)
+            self._rules_data = load_context_rules(context_rules or CONTEXT_RULES_ES)
+            self.words = ReadingWords(
+                frozenset(self._rules_data["first_person"]),
+                frozenset(self._rules_data["present_words"]),
+                frozenset(self._rules_data["resolved_cues"]),
+                re.compile(self._rules_data["me_too"], re.IGNORECASE),
+            )
         self._groups: Dict[str, TermGroup] = {}
         self._links = [re.compile(p, re.IGNORECASE) for p in self.flags.link_regex] + [
             re.compile(r"\b" + re.escape(t) + r"\b", re.IGNORECASE) for t in self.flags.link_terms
@@ -532,7 +620,7 @@ class RiskScreen:
 
         # A red flags file without token `patterns` leaves one spaCy Matcher empty: harmless.
         warnings.filterwarnings("ignore", message=r"\[W036\]")
-        nlp = spacy.blank("en")
+        nlp = spacy.blank(self.language)
         # spaCy's rule sentencizer: far faster than PyRuSH and good enough for chat messages.
         nlp.add_pipe("sentencizer")
         matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher")
@@ -547,6 +635,9 @@ class RiskScreen:
         matcher.add(rules)
 
         context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
+        if self._rules_data is not None:
+            context.add(self._data_rules(self._rules_data["rules"]))
+            return nlp
         context_rules = [
             rule
             for rule in ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
@@ -564,11 +655,25 @@ class RiskScreen:
         context.add(context_rules)
         return nlp
 
+    def _data_rules(self, raw_rules: List[Dict[str, Any]]) -> List[Any]:
+        """ConText rules from JSON data; `reasons` limits a rule to those reason codes."""
+        from medspacy.context import ConTextRule
+
+        rules = []
+        for raw in raw_rules:
+            raw = dict(raw)
+            only = raw.pop("reasons", None)
+            if only:
+                raw["allowed_types"] = {label for label, group in self._groups.items() if group.reason in only}
+            if raw.get("terminated_by"):
+                raw["terminated_by"] = set(raw["terminated_by"])
+            rules.append(ConTextRule(**raw))
+        return rules
+
     def _linked_to_treatment(self, text: str) -> bool:
         return any(pattern.search(text) for pattern in self._links)
 
-    @staticmethod
-    def _suppressed(ent: Any, policy: Policy) -> bool:
+    def _suppressed(self, ent: Any, policy: Policy) -> bool:
         doc = ent.doc
         for modifier in ent._.modifiers:
             category = modifier.category
@@ -582,17 +687,16 @@ class RiskScreen:
             between = doc[end : ent.start] if end <= ent.start else doc[ent.end : start]
             if category == NEGATED and policy.negation_window is not None and len(between) > policy.negation_window:
                 continue
-            if category in _OVERRIDABLE and any(token.lower_ in _FIRST_PERSON for token in between):
+            if category in _OVERRIDABLE and any(token.lower_ in self.words.first_person for token in between):
                 continue
-            if category == FAMILY and _ME_TOO.search(ent.sent.text):
+            if category == FAMILY and self.words.me_too.search(ent.sent.text):
                 continue
-            if category == FAMILY and policy.others_only_now and any(t.lower_ in _PRESENT_WORDS for t in ent.sent):
+            if category == FAMILY and policy.others_only_now and any(t.lower_ in self.words.present for t in ent.sent):
                 continue
             return True
         return False
 
-    @staticmethod
-    def _resolved_later(ent: Any) -> bool:
+    def _resolved_later(self, ent: Any) -> bool:
         """An acute match that a later sentence says is over ("... I've felt fine since").
 
         ConText stops at the sentence; patients often tell the end of the story in the
@@ -601,9 +705,9 @@ class RiskScreen:
         doc = ent.doc
         for modifier in doc._.context_graph.modifiers:
             start, _ = modifier.modifier_span
-            if modifier.category != PAST or modifier.rule.literal not in _RESOLVED_CUES or start < ent.sent.end:
+            if modifier.category != PAST or modifier.rule.literal not in self.words.resolved_cues or start < ent.sent.end:
                 continue
-            if not any(token.lower_ in _PRESENT_WORDS for token in doc[ent.end : start]):
+            if not any(token.lower_ in self.words.present for token in doc[ent.end : start]):
                 return True
         return False
 
@@ -616,10 +720,22 @@ class RiskScreen:
         Returns:
             The findings; empty for a benign message.
         """
+        return self.read(text)[0]
+
+    def read(self, text: str) -> Tuple[Screening, Tuple[Tuple[int, int], ...]]:
+        """Screens one message and also returns where every term matched, counted or not.
+
+        The spans (character offsets of the normalised message, which accent stripping
+        keeps) let `BilingualScreen` give a word both languages share ("cancer") to the
+        language whose rules read it. Exclusions ("heat stroke") are matches too.
+        """
         clean = normalise(text or "")
+        if self.language != "en":
+            clean = fold(clean)
         if not clean:
-            return Screening()
+            return Screening(), ()
         doc = self.nlp(clean)
+        matched = tuple((ent.start_char, ent.end_char) for ent in doc.ents)
         linked: Optional[bool] = None
         findings: List[Finding] = []
         seen = set()
@@ -642,22 +758,90 @@ class RiskScreen:
                 continue
             seen.add(key)
             findings.append(
-                Finding(group.reason, self.flags.urgency[group.reason], ent.text, group.crisis)
+                Finding(
+                    group.reason, self.flags.urgency[group.reason], ent.text, group.crisis,
+                    span=(ent.start_char, ent.end_char), language=self.language,
+                )
             )
         screening = Screening(tuple(findings))
-        logger.debug("risk screen: reasons=%s urgency=%s", screening.reasons, screening.urgency)
-        return screening
+        logger.debug(
+            "risk screen (%s): reasons=%s urgency=%s", self.language, screening.reasons, screening.urgency
+        )
+        return screening, matched
 
 
-_screen: Optional[RiskScreen] = None
+def _folded(flags: RedFlags) -> RedFlags:
+    """The red flags with accents stripped from every term and regex (Spanish)."""
+    groups = tuple(
+        TermGroup(
+            group.reason, group.name, tuple(fold(t) for t in group.terms), tuple(fold(r) for r in group.regex),
+            group.patterns, group.crisis, group.needs_treatment_link,
+        )
+        for group in flags.groups
+    )
+    return RedFlags(
+        groups, tuple(fold(t) for t in flags.excludes), tuple(fold(t) for t in flags.link_terms),
+        tuple(fold(r) for r in flags.link_regex), flags.urgency,
+    )
+
+
+class BilingualScreen:
+    """The English and the Spanish screens on every message, whatever its language.
+
+    Findings of both are merged. A term that both matched (a word the languages share,
+    such as "cancer", or an English word in Spanglish, "mi mama tuvo un stroke") is read
+    by the rules of the language the message reads as: "cero cancer" or "mi mama tuvo
+    cancer" do not escalate through the English rules, which do not know those words,
+    and "my mother had a stroke" is not read by the Spanish ones.
+    """
+
+    def __init__(self, english: Optional[RiskScreen] = None, spanish: Optional[RiskScreen] = None) -> None:
+        self.english = english or RiskScreen(language="en")
+        self.spanish = spanish or RiskScreen(language="es")
+
+    def screen(self, text: str) -> Screening:
+        """Screens one message in both languages."""
+        english, english_spans = self.english.read(text)
+        spanish, spanish_spans = self.spanish.read(text)
+        if english_spans and spanish_spans:
+            if _reads_spanish(text):
+                english = _outside(english, spanish_spans)
+            else:
+                spanish = _outside(spanish, english_spans)
+        findings: List[Finding] = []
+        seen = set()
+        for finding in english.findings + spanish.findings:
+            key = (finding.reason, fold(finding.term))
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+        return Screening(tuple(findings))
+
+
+def _outside(screening: Screening, spans: Tuple[Tuple[int, int], ...]) -> Screening:
+    """The findings whose term overlaps none of `spans`."""
+    return Screening(
+        tuple(f for f in screening.findings if not any(f.span[0] < end and start < f.span[1] for start, end in spans))
+    )
+
+
+def _reads_spanish(text: str) -> bool:
+    """Whether a message reads as Spanish (meso.language), for shared words only."""
+    from meso.language import CONFIDENT_PROBABILITY, detect
+
+    detection = detect(text)
+    return detection.language == "es" and detection.probability >= CONFIDENT_PROBABILITY
+
+
+_screen: Optional[BilingualScreen] = None
 _lock = threading.Lock()
 
 
-def get_risk_screen() -> RiskScreen:
-    """The process-wide screen, built on first use."""
+def get_risk_screen() -> BilingualScreen:
+    """The process-wide screen (English and Spanish), built on first use."""
     global _screen
     if _screen is None:
         with _lock:
             if _screen is None:
-                _screen = RiskScreen()
+                _screen = BilingualScreen()
     return _screen

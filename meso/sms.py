@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from meso.clinic import Clinic
+from meso.language import reply_language
+from meso.phrases import say
 from meso.replies import Button
+from meso.segments import gsm_friendly
 from meso.text import clean_text
 
 SMS_MAX_CHARS = 320
@@ -46,14 +50,36 @@ KEYWORDS: Mapping[str, Keyword] = {
     **{word: Keyword.HELP for word in ("HELP", "INFO")},
     "MORE": Keyword.MORE,
 }
+# Spanish keywords (Twilio's built-in ones are English only); matched without accents.
+SPANISH_KEYWORDS: Mapping[str, Keyword] = {
+    **{word: Keyword.STOP for word in ("ALTO", "PARAR", "PARA", "CANCELAR", "BAJA", "DETENER", "DETENTE")},
+    **{word: Keyword.START for word in ("INICIAR", "COMENZAR", "REANUDAR", "ALTA")},
+    **{word: Keyword.HELP for word in ("AYUDA",)},
+    "MAS": Keyword.MORE,
+}
 # Twilio also treats YES as opting back in; only while opted out, since otherwise it
 # is an answer to a question.
 OPT_IN_WHILE_OPTED_OUT = frozenset({"YES"})
 
 
+def _plain_word(body: str) -> str:
+    decomposed = unicodedata.normalize("NFD", body.strip())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).upper()
+
+
 def keyword(body: str) -> Optional[Keyword]:
-    """The keyword the whole message is (case-insensitive, surrounding space ignored)."""
-    return KEYWORDS.get(body.strip().upper())
+    """The keyword the whole message is (case-insensitive, surrounding space ignored,
+    English or Spanish, accents optional: "MÁS" is "MAS")."""
+    word = _plain_word(body)
+    return KEYWORDS.get(word) or SPANISH_KEYWORDS.get(word)
+
+
+def keyword_language(body: str) -> Optional[str]:
+    """"es" for a Spanish keyword, "en" for an English one, None for anything else."""
+    word = _plain_word(body)
+    if word in SPANISH_KEYWORDS:
+        return "es"
+    return "en" if word in KEYWORDS else None
 
 
 def is_opt_in(body: str, opted_out: bool) -> bool:
@@ -75,24 +101,40 @@ def phone_hash(number: str) -> str:
 # --- replies for keywords ------------------------------------------------------------
 
 
-def stop_reply(clinic: Clinic) -> str:
+def stop_reply(clinic: Clinic, language: str = "en") -> str:
     """The one confirmation sent after an opt-out."""
+    if language == "es":
+        return (
+            f"Canceló los mensajes del asistente de {clinic.display_name}; no recibirá más. "
+            "Responda INICIAR para volver a suscribirse."
+        )
     return (
         f"You're unsubscribed from {clinic.display_name}'s assistant and will get no more "
         "messages. Reply START to subscribe again."
     )
 
 
-def start_reply(clinic: Clinic) -> str:
+def start_reply(clinic: Clinic, language: str = "en") -> str:
     """The confirmation of an opt-in."""
+    if language == "es":
+        return (
+            f"Está suscrito de nuevo al asistente de {clinic.display_name}. Pregúnteme sobre la "
+            "mesoterapia. Responda AYUDA para ayuda, ALTO para cancelar."
+        )
     return (
         f"You're subscribed to {clinic.display_name}'s assistant again. "
         "Ask me about mesotherapy. Reply HELP for help, STOP to opt out."
     )
 
 
-def help_reply(clinic: Clinic) -> str:
-    """HELP/INFO: who we are, what this is, how to reach staff and how to opt out."""
+def help_reply(clinic: Clinic, language: str = "en") -> str:
+    """HELP/INFO (AYUDA): who we are, what this is, how to reach staff and how to opt out."""
+    if language == "es":
+        return _fit(
+            f"{clinic.display_name}: respuestas automáticas sobre la mesoterapia con información "
+            f"que la clínica revisó. No es para emergencias: llame al 911. {clinic.contact_sentence('es')} "
+            "Responda ALTO para cancelar."
+        )
     return _fit(
         f"{clinic.display_name}: automated answers about mesotherapy from information the "
         f"clinic has reviewed. Not for emergencies: call 911. {clinic.contact_sentence()} "
@@ -195,10 +237,11 @@ def paginate(
 # --- a turn ----------------------------------------------------------------------------
 
 
-def options_text(options: Sequence[Button]) -> str:
-    """"Reply 1 for Yes, 2 for No." for the given options."""
-    parts = [f"{number} for {clean_text(option.title).strip()}" for number, option in enumerate(options, 1)]
-    return f"Reply {', '.join(parts)}."
+def options_text(options: Sequence[Button], language: str = "en") -> str:
+    """"Reply 1 for Yes, 2 for No." (Spanish: "Responda 1 para Sí, 2 para No.")."""
+    word, reply = ("para", "Responda") if language == "es" else ("for", "Reply")
+    parts = [f"{number} {word} {clean_text(option.title).strip()}" for number, option in enumerate(options, 1)]
+    return f"{reply} {', '.join(parts)}."
 
 
 @dataclass(frozen=True)
@@ -218,7 +261,7 @@ def _buttons(message: Mapping[str, Any]) -> List[Button]:
     return buttons
 
 
-def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
+def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]], language: Optional[str] = None) -> Turn:
     """Turns Rasa's replies for one turn into SMS pages and numbered options.
 
     Replies mentioning 911 go first (Rasa already sends them first; this keeps it
@@ -227,6 +270,8 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
 
     Args:
         bot_messages: Rasa's collected output, e.g. {"text": ..., "buttons": [...]}.
+        language: the conversation's language; when None, read from the replies
+            themselves (they are in the conversation's language).
 
     Returns:
         The first page to send now, the later pages, and the options to remember.
@@ -241,10 +286,15 @@ def to_sms_segments(bot_messages: Iterable[Mapping[str, Any]]) -> Turn:
         if buttons:
             options = buttons
     texts.sort(key=lambda text: 0 if URGENT_MARKER.search(text) else 1)  # stable
+    if language is None:
+        language = reply_language(" ".join(texts))
+    if language == "es":  # á í ó ú would make each SMS UCS-2 (70 characters a segment)
+        texts = [gsm_friendly(text) for text in texts]
     units = [unit for text in texts for unit in sentences(text)]
     if options:
-        units.append(options_text(options))
-    pages = paginate(units)
+        choices = options_text(options, language)
+        units.append(gsm_friendly(choices) if language == "es" else choices)
+    pages = paginate(units, more=say("more_suffix", language))
     if not pages:
         return Turn(messages=[], options=options)
     return Turn(messages=pages[0], pending=pages[1:], options=options)

@@ -251,6 +251,7 @@ class ResilientEscalations:
         message: str,
         contact: Optional[Contact] = None,
         key: Optional[str] = None,
+        language: Optional[str] = None,
     ) -> RecordOutcome:
         """Records the escalation, or spools it when the database is unavailable.
 
@@ -269,6 +270,8 @@ class ResilientEscalations:
             "message": message,
             "contact": contact,
         }
+        if language:
+            kwargs["language"] = language  # the conversation's language, for staff
         if self._backlog_remains():
             return RecordOutcome(spool_path=self._spool(kwargs, RECORD, key))
         try:

@@ -6,8 +6,15 @@ through the same answer code the action runs (meso.content.respond). Reports, pe
 half: covered questions answered with a right fact, not-covered questions declined,
 the neighbouring-fact rate and the fallback rate, with every miss listed.
 
-Usage: .venv/bin/python scripts/eval_answers.py [--split dev|heldout|both] [--misses]
-Writes results/answers.json. The held-out half is for reporting, never for tuning.
+Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|both] [--misses]
+Writes results/answers.json (results/answers-es.json for `--set es`). The held-out half
+is for reporting, never for tuning.
+
+`--set es` scores the Spanish set (eval/es/): the conversation's language is read from
+each message as the assistant reads it (meso/language.py) and the answer comes from the
+facts book in that language. Its risk messages are scored by the safety report, not
+here; a question labelled with both `facts` and `about` is right answered with one of
+those facts or declined (eval/es/README.md).
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ from meso.clinic import load_clinic  # noqa: E402
 from meso.content.index import AnswerIndex  # noqa: E402
 from meso.content.respond import respond  # noqa: E402
 from meso.content.scoring import ANSWERED, ESCALATED, FALLBACK, Outcome, score  # noqa: E402
+from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
 from meso.facts import load_facts  # noqa: E402
+from meso.language import answer_language  # noqa: E402
 
-EVAL_DIR = ROOT / "eval" / "answers"
-OUTPUT = ROOT / "results" / "answers.json"
+EVAL_DIRS = {"en": ROOT / "eval" / "answers", "es": ROOT / "eval" / "es"}
+OUTPUTS = {"en": ROOT / "results" / "answers.json", "es": ROOT / "results" / "answers-es.json"}
 # Intents the rules send to the answer action (data/rules/answers.yml, conversation.yml);
 # out_of_scope and nlu_fallback get the topic menu unless the index is sure.
 ANSWERED_INTENTS = {"ask_question", "tell_more"}
@@ -44,19 +53,42 @@ CONTACT_INTENTS = {"book_appointment", "request_human", "request_callback"}
 TARGETS = {"covered_answered_right": 0.95, "not_covered_declined": 0.95, "neighbouring_fact_rate": 0.02}
 
 
-def load_split(name: str) -> List[Dict[str, Any]]:
-    return yaml.safe_load((EVAL_DIR / f"{name}.yml").read_text(encoding="utf-8"))["messages"]
+def load_split(name: str, language: str = "en") -> List[Dict[str, Any]]:
+    messages = yaml.safe_load((EVAL_DIRS[language] / f"{name}.yml").read_text(encoding="utf-8"))["messages"]
+    if language == "es":  # risk messages: the safety report's
+        messages = [message for message in messages if message["kind"] != "risk"]
+    return messages
 
 
-async def outcomes_for(messages: List[Dict[str, Any]]) -> tuple:
+def either_labels(messages: List[Dict[str, Any]], outcomes: List[Outcome]) -> List[Dict[str, Any]]:
+    """A question labelled with `facts` and `about` counts as covered when one of its
+    facts was given, else as not covered (a decline is right)."""
+    relabelled = []
+    for message, outcome in zip(messages, outcomes, strict=True):
+        questions = []
+        for question in message.get("questions") or []:
+            if "facts" in question and "about" in question and not set(question["facts"]) & set(outcome.facts):
+                question = {"about": question["about"]}
+            questions.append(question)
+        relabelled.append({**message, "questions": questions})
+    return relabelled
+
+
+async def outcomes_for(messages: List[Dict[str, Any]], language: str = "en") -> tuple:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(ROOT / "models" / "meso.tar.gz"))
-    book = load_facts(ROOT / "facts" / "facts.yml")
-    index = AnswerIndex(book)
+    english = load_facts(ROOT / "facts" / "facts.yml")
+    books = {"en": english}
+    if language == "es":
+        books["es"] = load_spanish(ROOT / "facts" / SPANISH_FILE, english)
+    indexes = {name: AnswerIndex(book) for name, book in books.items()}
     clinic = load_clinic(ROOT / "facts" / "clinic.yml")
     outcomes, timings = [], []
     for message in messages:
+        # The conversation's language as the actions read it (actions/answers.py).
+        spoken = answer_language(None, message["text"]) if language == "es" else "en"
+        book, index = books[spoken], indexes[spoken]
         parsed = await agent.parse_message(message["text"])
         intent = (parsed.get("intent") or {}).get("name")
         if (parsed.get("risk") or {}).get("reasons"):
@@ -97,6 +129,7 @@ def report(name: str, messages: List[Dict[str, Any]], outcomes: List[Outcome], s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="language", choices=["en", "es"], default="en", help="English or Spanish set")
     parser.add_argument("--split", choices=["dev", "heldout", "both"], default="heldout")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args()
@@ -104,9 +137,11 @@ def main() -> None:
     names = ["dev", "heldout"] if args.split == "both" else [args.split]
     results: Dict[str, Any] = {}
     for name in names:
-        messages = load_split(name)
-        outcomes, timings = asyncio.run(outcomes_for(messages))
-        results[name] = report(name, messages, outcomes, args.misses)
+        messages = load_split(name, args.language)
+        outcomes, timings = asyncio.run(outcomes_for(messages, args.language))
+        if args.language == "es":
+            messages = either_labels(messages, outcomes)
+        results[name] = report(f"{args.language} {name}", messages, outcomes, args.misses)
         if timings:
             ordered = sorted(timings)
             results[name]["answer_ms"] = {
@@ -114,8 +149,9 @@ def main() -> None:
                 "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
             }
             print(f"  answer path per message: mean {results[name]['answer_ms']['mean']} ms, p95 {results[name]['answer_ms']['p95']} ms")
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps({"targets": TARGETS, **results}, indent=2), encoding="utf-8")
+    output = OUTPUTS[args.language]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"targets": TARGETS, **results}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

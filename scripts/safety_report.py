@@ -1,7 +1,8 @@
 """Safety report: recall per reason, triage errors, false escalations and latency of the risk screen.
 
 Runs every case of a cases file (default: the project's suite, tests/safety/cases.yml)
-through `meso.risk.RiskScreen`, prints the figures and writes them to
+through the risk screen (`meso.risk.BilingualScreen`: English and Spanish terms on
+every message, as the assistant runs it), prints the figures and writes them to
 results/safety[-<cases file stem>].json.
 
 A case is expected reasons (empty: benign) and an expected urgency (the highest of its
@@ -35,7 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meso.risk import REASON_URGENCY, URGENCY_RANK, RiskScreen  # noqa: E402
+from meso.risk import REASON_URGENCY, URGENCY_RANK, BilingualScreen  # noqa: E402
 
 CASES_FILE = ROOT / "tests" / "safety" / "cases.yml"
 RESULTS = ROOT / "results"
@@ -71,9 +72,11 @@ def judge(case: Dict[str, Any], reasons: List[str], urgency: Optional[str], cris
 
 def run(cases_file: Path, repeat: int) -> Dict[str, Any]:
     """Screens every case `repeat` times and returns the report."""
-    cases = yaml.safe_load(cases_file.read_text(encoding="utf-8"))["cases"]
+    data = yaml.safe_load(cases_file.read_text(encoding="utf-8"))
+    # Safety sets list `cases`; the Spanish set (eval/es) lists `messages` with the same labels.
+    cases = data["cases"] if "cases" in data else data["messages"]
     started = time.perf_counter()
-    screen = RiskScreen()
+    screen = BilingualScreen()
     build_ms = (time.perf_counter() - started) * 1000
     screen.screen("warm up")
 

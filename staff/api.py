@@ -148,6 +148,7 @@ class EscalationOut(BaseModel):
     contact: Optional[ContactOut]
     claimed_by: Optional[str]
     resolved_outcome: Optional[str]
+    language: Optional[str] = Field(None, description="the conversation's language: en | es (null: not known)")
 
 
 class CaseEventOut(BaseModel):
@@ -191,6 +192,7 @@ def escalation_out(case: Escalation) -> Dict[str, Any]:
         "contact": None if contact is None else vars(contact).copy(),
         "claimed_by": case.claimed_by,
         "resolved_outcome": case.resolved_outcome,
+        "language": case.language,
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import jinja2
 
+from meso.alerts import LANGUAGE_NAMES
 from meso.text import clean_text
 from staff.views import CHANNEL_LABELS, REASON_LABELS, URGENCY_LABELS
 
@@ -52,5 +53,6 @@ def make_environment() -> jinja2.Environment:
         reason_label=lambda code: REASON_LABELS.get(code, inert(code)),
         urgency_label=lambda code: URGENCY_LABELS.get(code, inert(code)),
         channel_label=lambda code: CHANNEL_LABELS.get(code, inert(code)),
+        language_label=lambda code: LANGUAGE_NAMES.get(code, "not known") if code else "not known",
     )
     return env

@@ -18,13 +18,16 @@ from typing import Dict, List, Literal, Optional, Sequence, Tuple
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from meso.content.wording import content_words, matching_form
+from meso.content.wording import content_words, matching_form, spanish_form
 from meso.facts import FactBook
 
 Kind = Literal["fact", "not_covered", "clinic"]
 # Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.
 WORD_WEIGHT = 0.5
-QUESTION_WORDS = frozenset({"how", "what", "when", "where", "who", "why", "which", "whom"})
+QUESTION_WORDS = frozenset(
+    {"how", "what", "when", "where", "who", "why", "which", "whom",
+     "que", "como", "cuanto", "cuanta", "cuando", "donde", "quien", "cual", "porque"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class AnswerIndex:
 
     def __init__(self, book: FactBook) -> None:
         self.book = book
+        self.language = book.language
         listed: List[Tuple[Entry, str]] = []
         listed += [(Entry("fact", fact.id), q) for fact in book.facts for q in fact.questions]
         listed += [(Entry("not_covered", item.id), q) for item in book.not_covered for q in item.questions]
@@ -63,12 +67,13 @@ class AnswerIndex:
         self._word_matrix = self._words.fit_transform(forms)
         self._char_matrix = self._chars.fit_transform(forms)
 
-    @staticmethod
-    def form(text: str) -> str:
+    def form(self, text: str) -> str:
         """What both views compare: the content words, or all the words when only
         question words are left ("who can have it" says more than "who")."""
-        content = content_words(text)
-        return content if set(content.split()) - QUESTION_WORDS else matching_form(text)
+        content = content_words(text, self.language)
+        if set(content.split()) - QUESTION_WORDS:
+            return content
+        return spanish_form(text) if self.language == "es" else matching_form(text)
 
     def topic_of(self, fact_id: str) -> Optional[str]:
         """The topic of a fact of this index's book."""

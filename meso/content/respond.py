@@ -7,24 +7,34 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from meso.answers import CALLBACK_BUTTONS, facts_reply
+from meso.answers import callback_buttons, facts_reply
 from meso.clauses import clause_spans
 from meso.clinic import Clinic
 from meso.content.answerability import Decision, decide
 from meso.content.index import AnswerIndex
 from meso.facts import Fact, FactBook
+from meso.phrases import say
 from meso.replies import Reply, join
 
 MAX_FACTS = 4
 FOLLOW_UP = "A member of staff can follow up with you. Would you like a call back?"
 _QUESTION_START = re.compile(
     r"^\s*(how|what|whats|what's|when|where|which|who|why|is|are|does|do|did|can|could|will|"
-    r"would|should|any|tell|hw|wat|r)\b",
+    r"would|should|any|tell|hw|wat|r|"
+    # Spanish, accents optional: "cuanto cuesta", "q es", "se puede", "hay", "me puedo"
+    r"que|q|k|qu[eé]|c[oó]mo|como|cu[aá]nto|cuanto|cuantos|cuantas|cu[aá]l|cual|cu[aá]ndo|cuando|"
+    r"d[oó]nde|donde|qui[eé]n|quien|por\s*qu[eé]|porque|xq|pq|hay|se\s+puede|puedo|me\s+puedo|es|son|"
+    r"tiene|tienen|duele|sirve|dura|cuesta|si|se|quedan|queda|dejan|deja|necesito|ocupo|funciona|ayuda|quita|"
+    r"cubre|aceptan|atienden|hacen|abren|quiero|quisiera|ando\s+buscando)\b",
     re.IGNORECASE,
 )
 
 
-_LEADING_FILLER = re.compile(r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey)\b[\s,]*)+", re.IGNORECASE)
+_LEADING_FILLER = re.compile(
+    r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey|y|tambien|también|oye|ola|hola|"
+    r"buenas|una\s+pregunta|pregunta|otra\s+cosa|ah|este|mire|oiga|disculpe|perdon|perdón)\b[\s,¿¡]*)+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,7 @@ class Answer:
 
 def looks_like_question(text: str) -> bool:
     """A clause that asks something (as opposed to "I'm 45", "thanks")."""
-    return "?" in text or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", text)))
+    return "?" in text or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", text).lstrip("¿¡ ")))
 
 
 def questions_of(text: str) -> List[str]:
@@ -79,12 +89,18 @@ def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     return decided
 
 
+CLINIC_DETAIL_NAMES_ES = {"phone": "el teléfono", "address": "la dirección", "hours": "el horario", "website": "la página web"}
+
+
 def subject_of(decision: Decision, book: FactBook) -> Optional[str]:
     if decision.outcome == "not_covered":
         entry = next((e for e in book.not_covered if e.id == decision.key), None)
         return entry.subject if entry else None
     if decision.outcome == "clinic":
-        return f"the clinic's {decision.key}"
+        detail = str(decision.key)
+        if book.language == "es":
+            detail = CLINIC_DETAIL_NAMES_ES.get(detail, detail)
+        return say("clinic_subject", book.language, detail=detail)
     return None
 
 
@@ -93,20 +109,21 @@ def respond(text: str, book: FactBook, index: AnswerIndex, clinic: Optional[Clin
     parts: List[Reply] = []
     given: List[str] = []
     declined: List[Declined] = []
+    language = book.language
     for question, decision in decisions_for(text, index):
         if decision.outcome == "answer":
             new = [fid for fid in decision.facts if fid not in given][: MAX_FACTS - len(given)]
             facts = [book.get(fid) for fid in new]
             facts_found: List[Fact] = [fact for fact in facts if fact is not None]
             if facts_found:
-                parts.append(facts_reply(facts_found))
+                parts.append(facts_reply(facts_found, book))
                 given.extend(fact.id for fact in facts_found)
                 if clinic is not None and any(fact.topic == "clinic" for fact in facts_found):
-                    parts.append(_plain(clinic.contact_sentence()))
+                    parts.append(_plain(clinic.contact_sentence(language)))
             continue
         if decision.outcome == "clinic" and clinic is not None and decision.key:
             value = getattr(clinic, decision.key, None)
-            parts.append(_plain(clinic.detail_sentence(decision.key)))
+            parts.append(_plain(clinic.detail_sentence(decision.key, language)))
             if not value:
                 declined.append(Declined(question, subject_of(decision, book), decision))
             continue
@@ -114,7 +131,12 @@ def respond(text: str, book: FactBook, index: AnswerIndex, clinic: Optional[Clin
         declined.append(Declined(question, subject, decision))
         parts.append(_decline(decision, subject, book, first=not declined[:-1]))
     if declined:
-        parts.append(Reply(text=FOLLOW_UP, sms=FOLLOW_UP, buttons=CALLBACK_BUTTONS))
+        follow_up = say("follow_up", language)
+        parts.append(Reply(text=follow_up, sms=follow_up, buttons=callback_buttons(language)))
+    elif any(fact_id in book.untranslated for fact_id in given):
+        # Given in English: a Spanish-speaking member of staff can go through it.
+        offer = say("spanish_callback", language)
+        parts.append(Reply(text=offer, sms=offer, buttons=callback_buttons(language)))
     last_topic = next((book.get(fid).topic for fid in reversed(given) if book.get(fid)), None)  # type: ignore[union-attr]
     return Answer(reply=join(parts), facts=tuple(given), declined=tuple(declined), last_topic=last_topic)
 
@@ -125,20 +147,22 @@ def _plain(text: str) -> Reply:
 
 def _decline(decision: Decision, subject: Optional[str], book: FactBook, first: bool) -> Reply:
     """"I don't have information on <subject>", with a related fact labelled as such."""
+    language = book.language
     if subject:
-        text = f"I don't have information on {subject}."
+        text = say("no_info_on", language, subject=subject)
     elif first:
-        text = "I don't have information on that in the clinic's reviewed material, and I won't guess."
+        text = say("no_info_first", language)
     else:
-        text = "I don't have information on your other question."
+        text = say("no_info_other", language)
     related = _related_fact(decision, book)
     if related is None:
         return _plain(text)
     label = book.topics.get(related.topic, related.topic).lower()
+    fact = facts_reply([related], book)
     return Reply(
-        text=f"{text} What I can tell you about {label}: {related.web}",
-        sms=f"{text} About {label}: {related.sms}",
-        sources=facts_reply([related]).sources,
+        text=say("related_web", language, text=text, label=label, fact=fact.text),
+        sms=say("related_sms", language, text=text, label=label, fact=fact.sms or fact.text),
+        sources=fact.sources,
     )
 
 

@@ -140,8 +140,10 @@ def stem(word: str) -> str:
 SUBJECT_WORDS = frozenset({"mesotherapy", "treatment", "procedure", "therapy", "meso", "dissolving"})
 
 
-def content_words(text: str) -> str:
+def content_words(text: str, language: str = "en") -> str:
     """The words of `text` that say what is asked, in one form each."""
+    if language == "es":
+        return spanish_content_words(text)
     words = []
     for word in matching_form(text).split():
         if word in FUNCTION_WORDS or word in SUBJECT_WORDS:
@@ -149,3 +151,69 @@ def content_words(text: str) -> str:
         word = SAME_MEANING.get(word, word)
         words.append(stem(word))
     return " ".join(words)
+
+
+# --- Spanish ------------------------------------------------------------------------
+# SMS shorthand as Spanish speakers text it ("q", "xq", "tmb", "x favor", "pa").
+SHORTHAND_ES: Dict[str, str] = {
+    "q": "que", "k": "que", "ke": "que", "xq": "porque", "pq": "porque", "porq": "porque", "x": "por",
+    "pa": "para", "pal": "para el", "tmb": "tambien", "tb": "tambien", "tmbn": "tambien", "d": "de",
+    "xfa": "por favor", "porfa": "por favor", "plis": "por favor", "cn": "con", "sta": "esta",
+    "stoy": "estoy", "toy": "estoy", "nomas": "solo", "nada mas": "solo", "ps": "pues", "bn": "bien",
+    "mñn": "manana", "dr": "doctor", "dra": "doctora", "doc": "doctor", "meso": "mesoterapia",
+    "mezoterapia": "mesoterapia", "mesoterpia": "mesoterapia", "lipo": "liposuccion", "cita": "cita",
+    "appointment": "cita", "treatment": "tratamiento", "shots": "inyecciones", "injections": "inyecciones",
+    "needles": "agujas", "$": "costo", "$$": "costo",
+}
+# Words that carry no question in Spanish (question words such as "cuanto", "cuando",
+# "como", "donde", "quien" and "no", "despues", "antes" stay).
+FUNCTION_WORDS_ES = frozenset(
+    """el la los las lo un una unos unas de del al a en y e o u que es son esta estan estoy ser
+    me te se le les nos mi mis tu tus su sus yo usted ustedes ella el ellos este esta esto ese esa eso
+    con por para pero si ya muy mas tan hay ha he han has puedo puede pueden podria quiero quisiera
+    hola ola buenas buenos dias tardes noches gracias favor porfavor oye oiga disculpe perdon pregunta
+    preguntas saber decir sabe dice digame dime algo cosa cosas bien pues entonces asi tengo tiene tienen
+    solo tambien jaja jajaja ok okay exactamente info informacion quisiera queria verdad cierto
+    creo sea osea mas menos ahi alla aqui aca usted ustedes ahorita nomas ya eso esto""".split()
+)
+SUBJECT_WORDS_ES = frozenset({"mesoterapia", "tratamiento", "procedimiento", "terapia", "meso"})
+SAME_MEANING_ES: Dict[str, str] = {
+    "duele": "dolor", "duelen": "dolor", "doloroso": "dolor", "dolorosa": "dolor", "arde": "dolor",
+    "precio": "costo", "precios": "costo", "cuesta": "costo", "cuestan": "costo", "cobran": "costo",
+    "sale": "costo", "vale": "costo", "caro": "costo", "cara": "cara", "barato": "costo", "pagar": "costo",
+    "piquetes": "inyecciones", "piquete": "inyecciones", "pinchazos": "inyecciones", "inyeccion": "inyecciones",
+    "agujas": "aguja", "aguja": "aguja", "moretones": "moreton", "morados": "moreton", "morado": "moreton",
+    "sesiones": "sesion", "citas": "cita", "anestesia": "anestesia", "adormecer": "anestesia",
+    "panza": "abdomen", "pancita": "abdomen", "barriga": "abdomen", "estomago": "abdomen", "lonja": "abdomen",
+    "muslos": "piernas", "pierna": "piernas", "brazo": "brazos", "papada": "papada", "pelo": "cabello",
+    "calvicie": "cabello", "caida": "cabello", "doctora": "doctor", "dr": "doctor", "partovy": "doctor",
+    "hijos": "ninos", "hija": "ninos", "hijo": "ninos", "menores": "ninos", "nino": "ninos", "nina": "ninos",
+    "tarda": "dura", "demora": "dura", "tiempo": "dura", "rato": "dura",
+}
+
+
+def spanish_form(text: str) -> str:
+    """Lower case, no accents, punctuation gone: `matching_form` without its English
+    shorthand ("ya" is not "you" in Spanish)."""
+    text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
+    return " ".join(_TOKEN.findall(text))
+
+
+def spanish_content_words(text: str) -> str:
+    """The Spanish words of `text` that say what is asked, in one form each."""
+    words = []
+    for token in spanish_form(text).split():
+        for word in SHORTHAND_ES.get(token, token).split():
+            if word in FUNCTION_WORDS_ES or word in SUBJECT_WORDS_ES:
+                continue
+            word = SAME_MEANING_ES.get(word, word)
+            words.append(stem_es(word))
+    return " ".join(words)
+
+
+def stem_es(word: str) -> str:
+    """A light Spanish stem: plurals off ("sesiones" -> "sesion", "agujas" -> "aguja")."""
+    for suffix in ("es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: len(word) - len(suffix)]
+    return word

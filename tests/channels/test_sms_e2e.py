@@ -21,8 +21,10 @@ import pytest
 import yaml
 from twilio.request_validator import RequestValidator
 
+from meso.content.spanish import load_spanish
 from meso.facts import load_facts
 from meso.limited import domain_responses
+from meso.segments import segments
 from meso.settings import PROJECT_ROOT
 from meso.sms import MORE_SUFFIX, SMS_MAX_CHARS
 from meso.sms_state import SmsStateStore, Thread
@@ -280,6 +282,44 @@ def test_emergency_after_a_long_answer_still_leads(stack: Stack) -> None:
     text(stack, LONG_QUESTION, phone)
     replies = text(stack, "my throat is swelling and I can't breathe", phone)
     assert "911" in replies[0]
+
+
+# --- Spanish ---------------------------------------------------------------------------------
+
+
+def test_spanish_conversation_by_sms(stack: Stack, facts_copy: tuple[Path, List[str]]) -> None:
+    """A question, a follow-up, a disclosure and an emergency, answered in Spanish by SMS."""
+    phone = new_phone()
+    spanish = load_spanish(facts_copy[0] / "facts_es.yml", load_facts(facts_copy[0] / "facts.yml"))
+    cost = spanish.get("cost-per-session")
+    assert cost is not None and "cost-per-session" not in spanish.untranslated
+    question = text(stack, "cuanto cuesta la sesion?", phone)
+    assert cost.sms in " ".join(question)
+    follow_up = " ".join(text(stack, "y de que depende el precio?", phone))
+    depends = spanish.get("cost-depends")
+    assert depends is not None and depends.sms in follow_up
+    disclosure = " ".join(text(stack, "tengo cancer de mama, me la puedo hacer?", phone))
+    assert disclosure.startswith("Gracias por decirmelo")
+    assert "Responda 1 para" in disclosure, "numbered options in Spanish"
+    emergency = text(stack, "me falta el aire y se me cierra la garganta", phone)
+    assert emergency[0].startswith("Llame al 911 ahora")
+    every = question + [follow_up, disclosure] + emergency
+    ucs2 = [message for message in every if segments(message).encoding != "GSM-7"]
+    assert not ucs2, f"no á í ó ú by SMS: {ucs2}"
+
+
+def test_spanish_keywords(stack: Stack) -> None:
+    phone = new_phone()
+    stop = text(stack, "ALTO", phone)
+    assert len(stop) == 1 and "INICIAR" in stop[0] and "no recibirá más" in stop[0]
+    assert text(stack, "cuanto cuesta?", phone) == [], "nothing is sent after ALTO"
+    start = text(stack, "iniciar", phone)
+    assert len(start) == 1 and "suscrito" in start[0]
+    help_text = text(stack, "AYUDA", phone)
+    assert len(help_text) == 1 and "911" in help_text[0] and "ALTO" in help_text[0]
+    assert "mesoterapia" in help_text[0]
+    text(stack, "Cancelar", phone)
+    assert text(stack, "hola", phone) == []
 
 
 @pytest.mark.parametrize(

@@ -41,3 +41,22 @@ def test_turn_risk_names_the_unconfirmed_guess_and_the_turn() -> None:
     assert turn_risk(EMERGENCY, "emergency")["unconfirmed"] is None
     assert turn_risk(NOTHING, "ask_cost")["unconfirmed"] is None
     assert risk["turn"] != turn_risk(PREGNANCY, "emergency")["turn"]  # one per message
+
+
+def test_language_entity_follows_choice_detection_then_channel() -> None:
+    from components.risk_screen import language_entity
+
+    assert language_entity("en español por favor", None, False)["value"] == "es"
+    assert language_entity("No puedo respirar después de las inyecciones", None, True)["value"] == "es"
+    assert language_entity("How long does a session take?", {"language": "es"}, False)["value"] == "en"
+    assert language_entity("ok", {"language": "es"}, False)["value"] == "es"  # the widget page's language
+    assert language_entity("ok", None, False) is None  # keeps the conversation's
+    assert language_entity("ok", {"language": "fr"}, False) is None
+
+
+def test_a_language_choice_that_chooses_nothing_is_a_question() -> None:
+    from components.risk_screen import language_intent
+
+    assert language_intent("does anyone there speak spanish", "choose_language") == "ask_question"
+    assert language_intent("en español", "choose_language") is None
+    assert language_intent("hola", "greet") is None

@@ -6,11 +6,14 @@ import yaml
 
 from meso.limited import (
     FALLBACK_RESPONSES,
+    FALLBACK_RESPONSES_ES,
+    LIMITED_REPLIES,
     LIMITED_REPLY,
     SCREEN_EDGE,
     domain_responses,
     emergency_instruction,
     limited_reply,
+    variation,
 )
 from meso.rate_limit import Limit, RateLimiter, SlidingWindow
 from meso.risk import Screening
@@ -106,7 +109,19 @@ def test_a_failing_screen_falls_back_to_the_polite_reply() -> None:
 def test_fallback_texts_match_the_domain() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     for name, text in FALLBACK_RESPONSES.items():
-        assert domain["responses"][name][0]["text"] == text
+        assert variation(domain["responses"][name], "en") == text
+    for name, text in FALLBACK_RESPONSES_ES.items():
+        assert variation(domain["responses"][name], "es") == text
+        assert text.startswith("Llame al 911 ahora")
+
+
+def test_a_spanish_kept_message_gets_the_spanish_instruction() -> None:
+    emergency = limited_reply("no puedo respirar despues de las inyecciones")
+    assert emergency.urgent and emergency.text == domain_responses("es")["utter_emergency"]
+    assert emergency.text.startswith("Llame al 911 ahora")
+    crisis = limited_reply("ya no quiero vivir")
+    assert crisis.urgent and "988" in crisis.text and "marcar 2" in crisis.text and "AYUDA" in crisis.text
+    assert limited_reply("cuanto cuesta la sesion de mesoterapia?").text == LIMITED_REPLIES["es"]
 
 
 def test_a_long_message_is_screened_by_its_ends_only() -> None:

@@ -12,6 +12,7 @@ from typing import Iterator, List
 import pytest
 import sqlalchemy as sa
 
+from meso import alerts
 from meso.escalations import (
     CaseEvent,
     Contact,
@@ -171,9 +172,24 @@ def test_urgent_cases_queue_one_alert_per_channel(store: EscalationStore, urgenc
             "reasons": [reason],
             "channel": "sms",
             "created_at": case.created_at.isoformat(),
+            "language": None,
             "link": f"/escalations/{case.id}",
         }
         assert "throat" not in row.payload and "555" not in row.payload
+
+
+def test_the_case_and_its_alert_say_the_conversation_language(store: EscalationStore) -> None:
+    case = store.record("conv-es", "sms", "emergency", ["emergency"], "no puedo respirar", language="es")
+    assert case.language == "es"
+    payload = json.loads(outbox_rows(store)[0].payload)
+    assert payload["language"] == "es"
+    assert "Language: Spanish (español)" in alerts.email_body(payload)
+    merged = store.record("conv-es", "sms", "routine", ["pregnancy"], "estoy embarazada", language="es")
+    assert merged.id == case.id and merged.language == "es"
+    assert store.record("conv-x", "rest", "routine", ["stroke"], "stroke", language="fr").language is None
+    # The call-back form's answer names the language to call in.
+    updated = store.attach_contact("conv-es", Contact("Ana", "+18185550100", "en la tarde", True, language="en"))
+    assert updated is not None and updated.language == "en"
 
 
 def test_routine_and_merged_messages_queue_no_alert(store: EscalationStore) -> None:

@@ -67,7 +67,7 @@ def test_put_is_atomic_private_and_ordered(spool: Spool) -> None:
     assert not [path for path in spool.directory.iterdir() if path.name.endswith(".tmp")]
     entry = json.loads(first.read_text())
     assert entry["kind"] == "record" and entry["data"]["reasons"] == ["stroke"]
-    assert entry["data"]["contact"] == {"name": "Ana", "phone": "+1", "preferred_time": "am", "consent": True}
+    assert entry["data"]["contact"] == {"name": "Ana", "phone": "+1", "preferred_time": "am", "consent": True, "language": None}
     assert Spool(spool.directory / "missing").pending() == 0
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
-from channels.action_guard import MIN_ACTION_SECONDS, remaining_budget, unreachable
+from channels.action_guard import MIN_ACTION_SECONDS, outage_message, remaining_budget, unreachable
 from channels.tracker_guard import db_error
 from meso.breaker import Breaker, Incident
 from meso.escalations import EscalationStore, dispose_engines
@@ -96,3 +96,11 @@ def test_tracker_probe_is_down_while_another_process_holds_the_lock(tmp_path: Pa
         assert db_error(engine) == "OperationalError"
     assert db_error(engine) is None
     engine.dispose()
+
+
+def test_the_outage_reply_is_in_the_conversation_language() -> None:
+    english = outage_message(None)
+    assert english.startswith("Sorry, I can't answer that right now.") and english.endswith("call 911.")
+    spanish = outage_message("queued", "es")
+    assert spanish.startswith("Perdón, no puedo contestar eso en este momento.")
+    assert "lista del personal" in spanish and spanish.endswith("llame al 911.")
