@@ -92,7 +92,6 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     return _answer_events(tracker, answer)
 
 
-PERSONAL_ADVICE = say("personal_advice", "en")
 
 
 async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -70,10 +70,10 @@ PHRASES: Dict[str, Dict[str, str]] = {
         "es": "Háblelo con la clínica antes que nada. {contact}",
     },
     "personal_advice": {
-        "en": "Thank you for telling me. I can't give personal medical advice, but a "
-        "member of staff can look at your question. Would you like a call back?",
-        "es": "Gracias por decírmelo. No puedo dar consejos médicos personales, pero alguien del "
-        "personal puede ver su pregunta. ¿Quiere que le llamen?",
+        "en": "I can't give personal medical advice, but a member of staff can look at "
+        "your question. Would you like a call back?",
+        "es": "No puedo dar consejos médicos personales, pero alguien del personal puede ver "
+        "su pregunta. ¿Quiere que le llamen?",
     },
     # Contact requests and the call-back form.
     "booking_after_disclosure": {
