@@ -92,8 +92,6 @@ async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     return _answer_events(tracker, answer)
 
 
-
-
 async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A message the classifier took for a disclosure and the risk screen did not:
     what the facts answer, or (when nothing matches) an offer of staff."""
