@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -77,32 +77,42 @@ def _answer_events(tracker: Tracker, answer: Answer) -> List[EventType]:
     return events
 
 
-async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """Answers the latest message's questions; records what it declined."""
+def _answer_message(tracker: Tracker) -> Tuple[FactBook, Answer]:
+    """The facts book of the conversation's language and the answer to the latest message."""
     book = book_of(tracker)
     text = tracker.latest_message.get("text") or ""
-    answer = respond(text, book, services.answer_index(book), services.clinic())
-    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-    if intent in UNSURE_INTENTS and not answer.facts and not any(d.subject for d in answer.declined):
-        send(dispatcher, tracker, answers.topic_menu(book, say(UNSURE_INTENTS[intent], book.language)))
-        return []
+    return book, respond(text, book, services.answer_index(book), services.clinic())
+
+
+async def _deliver(dispatcher: CollectingDispatcher, tracker: Tracker, book: FactBook, answer: Answer) -> List[EventType]:
+    """Sends the answer, records what it declined and counts it for the dashboard."""
     send(dispatcher, tracker, answer.reply)
     await _record_declined(tracker, answer)
     _count(tracker, book, answer)
     return _answer_events(tracker, answer)
 
 
+def _matched_nothing(answer: Answer) -> bool:
+    """No fact given and no known subject declined: the index recognised nothing."""
+    return not answer.facts and not any(d.subject for d in answer.declined)
+
+
+async def answer_latest(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Answers the latest message's questions; records what it declined."""
+    book, answer = _answer_message(tracker)
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    if intent in UNSURE_INTENTS and _matched_nothing(answer):
+        send(dispatcher, tracker, answers.topic_menu(book, say(UNSURE_INTENTS[intent], book.language)))
+        return []
+    return await _deliver(dispatcher, tracker, book, answer)
+
+
 async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A message the classifier took for a disclosure and the risk screen did not:
     what the facts answer, or (when nothing matches) an offer of staff."""
-    book = book_of(tracker)
-    text = tracker.latest_message.get("text") or ""
-    answer = respond(text, book, services.answer_index(book), services.clinic())
-    if answer.facts or any(d.subject for d in answer.declined):
-        send(dispatcher, tracker, answer.reply)
-        await _record_declined(tracker, answer)
-        _count(tracker, book, answer)
-        return _answer_events(tracker, answer)
+    book, answer = _answer_message(tracker)
+    if not _matched_nothing(answer):
+        return await _deliver(dispatcher, tracker, book, answer)
     advice = say("personal_advice", book.language)
     send(dispatcher, tracker, Reply(text=advice, sms=advice, buttons=answers.callback_buttons(book.language)))
     return [SlotSet("callback_offered", True)]
@@ -111,9 +121,7 @@ async def answer_unconfirmed_disclosure(dispatcher: CollectingDispatcher, tracke
 async def answer_besides_disclosure(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """After a disclosure's reply: the message's other questions, when it asked any
     the facts answer (who-should-not-have-it facts were just explained)."""
-    book = book_of(tracker)
-    text = tracker.latest_message.get("text") or ""
-    answer = respond(text, book, services.answer_index(book), services.clinic())
+    book, answer = _answer_message(tracker)
     facts = [book.get(f) for f in answer.facts]
     if not answer.facts or any(f is not None and f.topic in EXPLAINED_TOPICS for f in facts):
         return []

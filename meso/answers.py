@@ -65,12 +65,6 @@ def more_about(book: FactBook, topic: Optional[str], given: Iterable[str] = ()) 
     return topic_menu(book, say("tell_more_which", book.language))
 
 
-def not_covered(language: Optional[str] = None) -> Reply:
-    """The honest answer to a question the facts do not answer."""
-    text = say("not_covered", language)
-    return Reply(text=text, sms=text, buttons=callback_buttons(language))
-
-
 def menu_question(book: FactBook, topic: str) -> Optional[str]:
     """The question a topic's menu button asks: its first fact's first question."""
     facts = book.for_topic(topic)

@@ -147,12 +147,6 @@ PHRASES: Dict[str, Dict[str, str]] = {
         "en": "A member of staff can follow up with you. Would you like a call back?",
         "es": "Alguien del personal puede darle seguimiento. ¿Quiere que le llamen?",
     },
-    "not_covered": {
-        "en": "I don't have that information, and I won't guess. "
-        "A member of staff can follow up with you. Would you like a call back?",
-        "es": "No tengo esa información y no voy a adivinar. Alguien del personal puede darle "
-        "seguimiento. ¿Quiere que le llamen?",
-    },
     "no_info_on": {"en": "I don't have information on {subject}.", "es": "No tengo información sobre {subject}."},
     "no_info_first": {
         "en": "I don't have information on that in the clinic's reviewed material, and I won't guess.",

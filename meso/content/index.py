@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Dict, List, Literal, Optional, Sequence, Tuple
+from typing import Dict, List, Literal, Optional, Tuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -44,8 +44,6 @@ class Match:
 
     entry: Entry
     score: float
-    word: float
-    char: float
     question: str  # the listed question that matched best
 
 
@@ -99,7 +97,7 @@ class AnswerIndex:
                 if len(best) == limit:
                     break
         return [
-            Match(entry, float(combined[row]), float(word[row]), float(char[row]), self._questions[row])
+            Match(entry, float(combined[row]), self._questions[row])
             for entry, row in best.items()
         ]
 
@@ -118,11 +116,3 @@ class IndexCache:
             if self._index is None or self._book is not book:
                 self._index, self._book = AnswerIndex(book), book
             return self._index
-
-
-def best_per_kind(matches: Sequence[Match]) -> Dict[Kind, Match]:
-    """The best match of each kind, from a best-first list."""
-    best: Dict[Kind, Match] = {}
-    for match in matches:
-        best.setdefault(match.entry.kind, match)
-    return best
