@@ -11,9 +11,11 @@ Differences from Rasa's SocketIOInput:
 - Every message goes through the shared input hygiene (`meso.inbound`) and the rate
   limits per session and per client IP (`channels.limits`); a refused message gets a
   polite reply, or the 911 instruction when it is an emergency.
-- Polling POST bodies over MAX_PACKET_BYTES get 413 before Engine.IO sees them (its own
-  check closes the session and then waits for a poll that never comes, so each such
-  request would hang for as long as Sanic lets it).
+- Engine.IO's disconnect does not wait for the session's next poll. Stock Engine.IO
+  answers a bad polling POST (an unknown packet type such as a NOOP, or a body over its
+  cap) by closing the session and then waiting for a GET to collect the close packet:
+  with no poll in flight the POST hung until the client gave up. Bodies over
+  MAX_PACKET_BYTES also get 413 before Engine.IO sees them.
 - A new session is greeted at once (`meso.welcome`): who we are, not for emergencies,
   topic buttons and the privacy line. A resumed session is not greeted again, and no
   message is ever answered with the welcome.
@@ -29,6 +31,7 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
+import engineio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -89,6 +92,25 @@ class UrgentAwareOutput(SocketIOOutput):
         await super()._send_message(socket_id, mark_urgent(response))
 
 
+class PromptEngineIO(engineio.AsyncServer):
+    """Engine.IO whose server-side disconnect queues the close packet and returns at once."""
+
+    async def disconnect(self, sid: Optional[str] = None) -> None:
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is None:
+            await super().disconnect(sid)
+            return
+        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        self.sockets.pop(sid, None)
+
+
+class PromptAsyncServer(AsyncServer):
+    """python-socketio's server on PromptEngineIO."""
+
+    def _engineio_server_class(self) -> type:
+        return PromptEngineIO
+
+
 def refuse_oversized_posts(sio: AsyncServer, max_bytes: int) -> None:
     """Wraps Engine.IO's request handler so POST bodies over `max_bytes` get 413 at once."""
     handle = sio.eio.handle_request
@@ -113,7 +135,7 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its blueprint (GET /webhooks/socketio/ is a health check)."""
         allowed = tuple(self.settings.allowed_origins)
-        sio = AsyncServer(
+        sio = PromptAsyncServer(
             async_mode="sanic",
             cors_allowed_origins=list(allowed),
             max_http_buffer_size=MAX_PACKET_BYTES,

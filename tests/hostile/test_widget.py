@@ -180,6 +180,22 @@ def test_per_ip_limit_spans_sessions(stack: Stack) -> None:
     assert run(scenario) == [LIMITED_REPLY]
 
 
+@pytest.mark.parametrize("packet", [b"6", b"2", b"0{}"], ids=["noop", "ping", "open"])
+def test_a_packet_the_client_may_not_send_is_refused_at_once(stack: Stack, packet: bytes) -> None:
+    """Stock Engine.IO closes the session, then holds this POST until a poll that never comes."""
+    base = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
+    with httpx.Client(timeout=10, headers={"Origin": origin(stack)}) as http:
+        sid = re.search(r'"sid":"([^"]+)"', http.get(base).text)
+        assert sid
+        url = f"{base}&sid={sid.group(1)}"
+        started = time.monotonic()
+        refused_post = http.post(url, content=packet)
+        assert refused_post.status_code == 400
+        assert time.monotonic() - started < 5
+        assert http.post(url, content=b"40").status_code == 400, "the session is closed"
+        assert http.get(f"{stack.rasa_url}/healthz/").status_code == 200
+
+
 def test_oversized_packets_are_refused_and_the_server_stays_healthy(stack: Stack) -> None:
     base = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
     with httpx.Client(timeout=30, headers={"Origin": origin(stack)}) as http:
