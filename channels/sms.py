@@ -35,6 +35,7 @@ from twilio.request_validator import RequestValidator
 from channels.hygiene import is_button_payload, screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, escalate_kept_message, refused
 from meso.clinic import load_clinic
+from meso.language import reply_language
 from meso.rate_limit import Limiter
 from meso.settings import Settings, get_settings
 from meso.sms import (
@@ -150,7 +151,9 @@ class SmsInput(InputChannel):
         except Exception as exc:  # noqa: BLE001 - the patient still gets an honest reply
             logger.error("SMS turn failed (%s); sent the outage reply.", type(exc).__name__)
             return [_fallback_reply()]
-        replies = with_welcome(collector.messages, sms_welcome(load_clinic())) if first else collector.messages
+        replies = collector.messages
+        if first:  # in the first message's language
+            replies = with_welcome(replies, sms_welcome(load_clinic(), reply_language(text)))
         turn = to_sms_segments(replies)
         await self._db(None, self.store.save_thread, phone, Thread(pending=turn.pending, options=turn.options))
         return turn.messages

@@ -16,7 +16,8 @@ Differences from Rasa's SocketIOInput:
   cap) by closing the session and then waiting for a GET to collect the close packet:
   with no poll in flight the POST hung until the client gave up. Bodies over
   MAX_PACKET_BYTES also get 413 before Engine.IO sees them.
-- A new session is greeted at once (`meso.welcome`): who we are, not for emergencies,
+- A new session is greeted at once (`meso.welcome`, in the `language` the widget sends
+  with session_request: "en" or "es"): who we are, not for emergencies,
   topic buttons and the privacy line. A resumed session is not greeted again, and no
   message is ever answered with the welcome.
 - A bot message with the 911 instruction carries `"urgent": true`, so the widget can
@@ -169,8 +170,10 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            if session_id != claimed:  # a new conversation: greet it once
-                for message in web_welcome(load_clinic(), self.settings.retention_days):
+            if session_id != claimed:  # a new conversation: greet it once, in the page's language
+                language = data.get("language") if isinstance(data, dict) else None
+                welcome = web_welcome(load_clinic(), self.settings.retention_days, str(language or ""))
+                for message in welcome:
                     await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)

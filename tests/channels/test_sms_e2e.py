@@ -220,6 +220,13 @@ def test_a_new_number_is_welcomed_once_before_the_answer(stack: Stack) -> None:
     assert again and WELCOME not in " ".join(again)
 
 
+def test_a_new_number_writing_in_spanish_is_welcomed_in_spanish(stack: Stack) -> None:
+    replies = " ".join(text(stack, "hola, cuanto cuesta la mesoterapia?", new_phone()))
+    assert replies.startswith("Asistente automatizado de San Fernando Medical Center")
+    assert "No es para emergencias: llame al 911" in replies and "AYUDA" in replies
+    assert WELCOME not in replies
+
+
 def test_a_new_numbers_emergency_comes_before_the_welcome(stack: Stack) -> None:
     replies = text(stack, "I can't breathe after my injections", new_phone())
     assert replies[0].startswith(domain_responses()["utter_emergency"].split(".")[0])

@@ -21,6 +21,7 @@ import pytest
 import socketio
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from meso.content.spanish import SPANISH_FILE, load_spanish
 from meso.facts import default_facts_path, load_facts
 from meso.inbound import EMPTY_REPLY
 from meso.limited import domain_responses
@@ -140,24 +141,24 @@ def wait_for_bot(page: Any, after: int, text: str) -> List[tuple[str, str]]:
     return shown(page)[after:]
 
 
-def ask(page: Any, question: str, expect: str) -> List[tuple[str, str]]:
+def ask(page: Any, question: str, expect: str, you: str = "You: ") -> List[tuple[str, str]]:
     """Types `question`, presses Enter, waits for a reply with `expect`; returns what was added."""
     before = len(shown(page))
     page.locator(".mc-input").fill(question)
     page.locator(".mc-input").press("Enter")
     added = wait_for_bot(page, before, expect)
-    assert added[0] == ("user", f"You: {question}"), added
+    assert added[0] == ("user", f"{you}{question}"), added
     return added
 
 
-def choose(page: Any, title: str, expect: str) -> List[tuple[str, str]]:
+def choose(page: Any, title: str, expect: str, you: str = "You: ") -> List[tuple[str, str]]:
     """Picks the reply button `title` with the keyboard; waits for a reply with `expect`."""
     before = len(shown(page))
     button = page.get_by_role("button", name=title, exact=True)
     button.focus()
     page.keyboard.press("Enter")
     added = wait_for_bot(page, before, expect)
-    assert added[0] == ("user", f"You: {title}"), added
+    assert added[0] == ("user", f"{you}{title}"), added
     return added
 
 
@@ -302,6 +303,65 @@ def test_the_patients_first_minute(stack: Stack, browser: Any, viewport: Dict[st
             )
         }
     assert channels == {"socketio"}
+
+
+def test_a_spanish_patients_conversation(stack: Stack, browser: Any) -> None:
+    """/chat/es/: the page, the widget and the welcome in Spanish, then a question, a
+    follow-up, a disclosure and an emergency, each answered in Spanish."""
+    english = load_facts(default_facts_path())
+    spanish = load_spanish(default_facts_path().parent / SPANISH_FILE, english)
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)  # bypass: to inject axe
+    page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{stack.rasa_url}/chat/")
+    page.get_by_role("link", name="En español").click()
+    page.wait_for_url(f"{stack.rasa_url}/chat/es/")
+    assert page.evaluate("() => document.documentElement.lang") == "es"
+    assert page.title() == "Preguntas sobre la mesoterapia | San Fernando Medical Center"
+    assert "No es para emergencias." in page.inner_text("main")
+    launcher = page.get_by_role("button", name="Chatee con nuestro asistente")
+    assert launcher.count() == 1
+    assert_accessible(page, "on the Spanish page, the widget closed")
+
+    launcher.click()
+    assert page.locator(".mc-input").get_attribute("placeholder") == "Pregunte sobre la mesoterapia"
+    assert page.get_by_role("button", name="Enviar").count() == 1
+    welcome = wait_for_bot(page, 0, "Cómo usamos sus mensajes")
+    assert len(welcome) == WELCOME_COUNT and all(who == "bot" for who, _ in welcome), welcome
+    assert welcome[0][1].startswith("Asistente: ¡Hola! Soy el asistente automático de San Fernando Medical Center")
+    assert "No es para emergencias" in welcome[1][1] and "llame al 911 ahora" in welcome[1][1]
+    assert "Elija un tema" in welcome[2][1] and "se guarda 90 días" in welcome[3][1]
+    privacy = page.locator(".mc-log").get_by_role("link", name=re.compile("Cómo usamos sus mensajes"))
+    assert privacy.get_attribute("href") == f"{stack.rasa_url}/chat/es/privacy/"
+    assert_accessible(page, "with the Spanish widget open")
+
+    # A topic button, then a follow-up: the Spanish texts of the facts.
+    cost = squash(spanish.for_topic("cost")[0].web)
+    choose(page, "¿Cuánto cuesta?", cost, you="Usted: ")
+    more = " ".join(text for _, text in ask(page, "cuénteme más", "", you="Usted: ")[1:])
+    assert any(squash(fact.web) in more for fact in spanish.for_topic("cost")[1:]), more
+    # A question the facts do not answer: declined plainly, in Spanish.
+    ask(page, "y cuantas sesiones necesito?", "No tengo información sobre", you="Usted: ")
+    # A disclosure: thanked in Spanish and explained from the Spanish facts.
+    ask(page, "estoy embarazada de 12 semanas, puedo hacerme la mesoterapia?", "Gracias por decírmelo", you="Usted: ")
+    # An emergency: "Llame al 911 ahora", marked urgent.
+    call_911 = domain_responses("es")["utter_emergency"].split(".")[0]
+    ask(page, "No puedo respirar después de las inyecciones", call_911, you="Usted: ")
+    urgent = page.locator(".mc-urgent")
+    assert urgent.count() == 1 and call_911 in urgent.inner_text()
+    assert_accessible(page, "after a Spanish emergency")
+
+    page.goto(privacy.get_attribute("href") or "")  # the link opens a new tab
+    assert page.evaluate("() => document.documentElement.lang") == "es"
+    text = squash(page.inner_text("main"))
+    assert "se borran 90 días después de su último mensaje" in text
+    assert "llame a San Fernando Medical Center al (818) 555-0100" in text
+    assert_accessible(page, "on the Spanish privacy notice")
+    page.get_by_role("link", name="Volver al chat").click()
+    page.wait_for_url(f"{stack.rasa_url}/chat/es/")
+    assert errors == [], errors
+    context.close()
 
 
 def test_the_widget_runs_under_the_pages_strict_csp(stack: Stack, browser: Any) -> None:

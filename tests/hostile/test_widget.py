@@ -126,7 +126,7 @@ def test_a_new_session_is_welcomed_once_and_never_as_a_reply(stack: Stack) -> No
     assert "call 911" in shown and not any(m.get("urgent") for m in welcome), "a notice, not an emergency reply"
     buttons = [b for m in welcome for b in m.get("quick_replies", [])]
     assert buttons and all(not b["payload"].startswith("/") for b in buttons), "plain questions, not intents"
-    assert [m["link"]["url"] for m in welcome if "link" in m] == ["/chat/privacy/"]
+    assert [m["link"]["url"] for m in welcome if "link" in m] == ["/chat/privacy/"], "the English page by default"
     assert not set(texts(welcome)) & set(texts(answer)), "the answer does not repeat the welcome"
     assert not set(texts(welcome)) & set(texts(resumed)), "a resumed session is not greeted again"
 

@@ -13,6 +13,42 @@
   "use strict";
 
   var STORAGE_KEY = "meso_chat";
+  // The widget's own words; options.language picks them (the server's replies follow the
+  // conversation's language, which starts as this one).
+  var STRINGS = {
+    en: {
+      launcher: "Chat with our assistant",
+      title: "Questions about mesotherapy",
+      subtitle: "Automated assistant - not for emergencies",
+      close: "Close chat",
+      conversation: "Conversation",
+      typing: "The assistant is typing",
+      yourMessage: "Your message",
+      placeholder: "Ask about mesotherapy",
+      send: "Send",
+      you: "You: ",
+      assistant: "Assistant: ",
+      suggested: "Suggested replies",
+      lost: "Connection lost. Trying again...",
+      unreachable: "Cannot reach the assistant right now. Trying again..."
+    },
+    es: {
+      launcher: "Chatee con nuestro asistente",
+      title: "Preguntas sobre la mesoterapia",
+      subtitle: "Asistente automático - no es para emergencias",
+      close: "Cerrar el chat",
+      conversation: "Conversación",
+      typing: "El asistente está escribiendo",
+      yourMessage: "Su mensaje",
+      placeholder: "Pregunte sobre la mesoterapia",
+      send: "Enviar",
+      you: "Usted: ",
+      assistant: "Asistente: ",
+      suggested: "Respuestas sugeridas",
+      lost: "Se perdió la conexión. Intentando de nuevo...",
+      unreachable: "No se puede contactar al asistente ahora. Intentando de nuevo..."
+    }
+  };
   var TYPING_TIMEOUT_MS = 20000;
   var counter = 0;
 
@@ -78,6 +114,9 @@
       return null;
     }
     var id = "mc" + ++counter;
+    var language = STRINGS[options.language] ? options.language : "en";
+    var words = STRINGS[language];
+    var customData = Object.assign({ language: language }, options.customData || {});
     var base = (options.socketUrl || window.location.origin).replace(/\/+$/, "");
     var storageKind = options.storage || (options.params && options.params.storage) || "session";
     var store = storageOf(storageKind);
@@ -120,7 +159,7 @@
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", id + "-panel");
     launcher.appendChild(chatIcon());
-    launcher.appendChild(el("span", "mc-launcher-label", options.launcherLabel || "Chat with our assistant"));
+    launcher.appendChild(el("span", "mc-launcher-label", options.launcherLabel || words.launcher));
 
     var panel = el("section", "mc-panel");
     panel.id = id + "-panel";
@@ -131,15 +170,15 @@
 
     var header = el("header", "mc-header");
     var titles = el("div", "mc-titles");
-    var title = el("h2", "mc-title", options.title || "Questions about mesotherapy");
+    var title = el("h2", "mc-title", options.title || words.title);
     title.id = id + "-title";
-    var subtitle = el("p", "mc-subtitle", options.subtitle || "Automated assistant - not for emergencies");
+    var subtitle = el("p", "mc-subtitle", options.subtitle || words.subtitle);
     subtitle.id = id + "-subtitle";
     titles.appendChild(title);
     titles.appendChild(subtitle);
     var closer = el("button", "mc-close");
     closer.type = "button";
-    closer.setAttribute("aria-label", "Close chat");
+    closer.setAttribute("aria-label", words.close);
     closer.appendChild(el("span", "", "\u00d7")).setAttribute("aria-hidden", "true");
     header.appendChild(titles);
     header.appendChild(closer);
@@ -148,25 +187,25 @@
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
     log.setAttribute("aria-relevant", "additions");
-    log.setAttribute("aria-label", "Conversation");
+    log.setAttribute("aria-label", words.conversation);
     log.tabIndex = 0; // scrollable: reachable by keyboard
 
-    var typing = el("p", "mc-typing", "The assistant is typing");
+    var typing = el("p", "mc-typing", words.typing);
     typing.hidden = true;
     typing.setAttribute("role", "status");
     var status = el("p", "mc-status");
     status.setAttribute("role", "status");
 
     var form = el("form", "mc-form");
-    var label = el("label", "mc-visually-hidden", "Your message");
+    var label = el("label", "mc-visually-hidden", words.yourMessage);
     label.htmlFor = id + "-input";
     var input = el("input", "mc-input");
     input.id = id + "-input";
     input.type = "text";
     input.autocomplete = "off";
     input.maxLength = 1000;
-    input.placeholder = options.inputTextFieldHint || "Type your question";
-    var sendButton = el("button", "mc-send", "Send");
+    input.placeholder = options.inputTextFieldHint || words.placeholder;
+    var sendButton = el("button", "mc-send", words.send);
     sendButton.type = "submit";
     form.appendChild(label);
     form.appendChild(input);
@@ -200,7 +239,7 @@
         item.className += " mc-notice";
       }
       var bubble = el("p", "mc-text");
-      bubble.appendChild(el("span", "mc-visually-hidden", message.from === "user" ? "You: " : "Assistant: "));
+      bubble.appendChild(el("span", "mc-visually-hidden", message.from === "user" ? words.you : words.assistant));
       bubble.appendChild(document.createTextNode(message.text));
       if (message.link) {
         bubble.appendChild(document.createTextNode(" "));
@@ -215,7 +254,7 @@
       if (message.active && message.buttons && message.buttons.length) {
         var group = el("div", "mc-replies");
         group.setAttribute("role", "group");
-        group.setAttribute("aria-label", "Suggested replies");
+        group.setAttribute("aria-label", words.suggested);
         message.buttons.forEach(function (choice) {
           var button = el("button", "mc-reply", choice.title);
           button.type = "button";
@@ -303,7 +342,7 @@
       socket.emit("user_uttered", {
         message: text,
         session_id: state.session_id,
-        customData: options.customData || {}
+        customData: customData
       });
     }
 
@@ -314,7 +353,7 @@
       socket = window.io(base, { path: options.socketPath || "/socket.io/" });
       socket.on("connect", function () {
         status.textContent = "";
-        socket.emit("session_request", { session_id: state.session_id });
+        socket.emit("session_request", { session_id: state.session_id, language: language });
       });
       socket.on("session_confirm", function (granted) {
         var sessionId = typeof granted === "string" ? granted : granted && granted.session_id;
@@ -332,10 +371,10 @@
       socket.on("bot_uttered", receive);
       socket.on("disconnect", function () {
         ready = false;
-        status.textContent = "Connection lost. Trying again...";
+        status.textContent = words.lost;
       });
       socket.on("connect_error", function () {
-        status.textContent = "Cannot reach the assistant right now. Trying again...";
+        status.textContent = words.unreachable;
       });
     }
 
