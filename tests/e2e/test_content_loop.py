@@ -2,17 +2,15 @@
 
 A patient asks a question the facts do not answer; a staff member finds it on the
 unanswered page, adds its wording to the fact that answers it and sends the draft for
-review; a clinician approves it; the same question asked again over REST gets the fact
-within 2 s (the approval-to-live time is printed), and so does the chat widget's channel
-(socket.io, connected from the chat page's origin). The staff member could not approve,
-and the clinician's approval set reviewed_by. Refreshes docs/img/staff-dashboard.png.
+review; a clinician approves it; the same question typed into the chat widget (its page
+open in the same browser) gets the fact on screen within 2 s of the approval, and over
+REST too (both times are printed). The staff member could not approve, and the
+clinician's approval set reviewed_by. Refreshes docs/img/staff-dashboard.png.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict
 
@@ -25,7 +23,7 @@ from tests.support.browser import chromium
 from tests.support.content_loop import FACT, PASSWORD, QUESTION, staff_accounts, texts, wait_for_answer
 from tests.support.stack import running_stack
 from tests.support.staff_server import start_staff
-from tests.support.widget import Widget
+from tests.support.widget import WELCOME_COUNT
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "img" / "staff-dashboard.png"
 ANSWER = load_facts(PROJECT_ROOT / "facts" / "facts.yml").get(FACT).web  # type: ignore[union-attr]
@@ -47,13 +45,29 @@ def sign_out(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/login?m=signed_out")
 
 
-async def ask_widget(url: str, origin: str) -> str:
-    widget = Widget(url, origin)
-    try:
-        await widget.open()
-        return " ".join(str(reply.get("text") or "") for reply in await widget.say(QUESTION))
-    finally:
-        await widget.close()
+def open_widget(page: Any, rasa_url: str) -> None:
+    """The chat page, the widget opened and its welcome shown."""
+    page.goto(f"{rasa_url}/chat/")
+    page.locator(".mc-launcher").click()
+    page.wait_for_function(f"() => document.querySelectorAll('.mc-log .mc-bot').length >= {WELCOME_COUNT}")
+
+
+def ask_in_widget(page: Any, question: str) -> str:
+    """Types `question` into the widget; returns the text shown after it once it is answered
+    (the fact, or the decline that the unchanged facts give)."""
+    before = page.locator(".mc-log .mc-msg").count()
+    page.locator(".mc-input").fill(question)
+    page.locator(".mc-input").press("Enter")
+    page.wait_for_function(
+        """([before, answer]) => {
+          const added = [...document.querySelectorAll('.mc-log .mc-msg')].slice(before + 1);
+          const text = added.map(m => m.innerText).join(' ');
+          return text.includes(answer) || text.includes("don't have");
+        }""",
+        arg=[before, ANSWER[:60]],
+        timeout=30_000,
+    )
+    return " ".join(page.locator(".mc-log .mc-msg").all_inner_texts()[before + 1 :])
 
 
 def test_unanswered_question_goes_live_after_a_clinicians_approval(tmp_path: Path) -> None:
@@ -85,6 +99,11 @@ def test_unanswered_question_goes_live_after_a_clinicians_approval(tmp_path: Pat
                 version_url = page.url.split("?")[0]
                 sign_out(page, base)
 
+                # A patient has the chat open in another tab, and asks again once it is approved.
+                patient = browser.new_page(viewport={"width": 390, "height": 844})
+                open_widget(patient, stack.rasa_url)
+                assert ANSWER not in ask_in_widget(patient, QUESTION)
+
                 sign_in(page, base, "drp", keys["drp"])
                 page.click("nav >> text=Facts")
                 page.click(f"text=Open {FACT} version 2")
@@ -93,19 +112,24 @@ def test_unanswered_question_goes_live_after_a_clinicians_approval(tmp_path: Pat
                 page.click("text=Approve and publish")
                 page.wait_for_url(f"{version_url}?done=approve")
                 assert page.locator(".version-status").inner_text() == "published"
+                wait_for_answer(lambda: ask_in_widget(patient, QUESTION), ANSWER)
+                on_screen = time.monotonic() - started  # from the approval click
                 wait_for_answer(lambda: texts(stack.say("patient-2", QUESTION)), ANSWER)
-                live = time.monotonic() - started  # from the approval click
-                print(f"\napproval to live answer (SQLite, one Rasa server): {live:.2f} s")
-                assert live < 2.0, f"the approved answer took {live:.2f} s"
-                with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
-                    said = pool.submit(asyncio.run, ask_widget(stack.rasa_url, stack.env["ALLOWED_ORIGINS"])).result()
-                assert ANSWER in said
+                over_rest = time.monotonic() - started
+                print(f"\napproval to live answer (SQLite, one Rasa server): widget {on_screen:.2f} s, REST {over_rest:.2f} s")
+                assert on_screen < 2.0, f"the approved answer took {on_screen:.2f} s to reach the widget's screen"
+                assert over_rest < 2.0, f"the approved answer took {over_rest:.2f} s over REST"
 
-                page.goto(f"{base}/dashboard")
-                totals = {
-                    name: int(page.locator(f"[data-total={name}]").inner_text())
-                    for name in ("answered", "declined", "escalated")
-                }
+                deadline = time.monotonic() + 10  # the action server writes its counts every 2 s
+                while True:
+                    page.goto(f"{base}/dashboard")
+                    totals = {
+                        name: int(page.locator(f"[data-total={name}]").inner_text())
+                        for name in ("answered", "declined", "escalated")
+                    }
+                    if totals["answered"] >= 1 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
                 assert totals["answered"] >= 1 and totals["declined"] >= 1
                 assert page.locator("svg.chart").count() == 5 and QUESTION not in page.content()
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
