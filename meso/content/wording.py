@@ -82,12 +82,6 @@ SHORTHAND: Dict[str, str] = {
     "mezotherapy": "mesotherapy",
 }
 
-# Other names patients give the same treatment (fat-dissolving injections), read as
-# "mesotherapy" before the words are split. Kybella, a different drug, is not one of them.
-_TREATMENT_NAMES = re.compile(
-    r"\b(?:lipo[\s-]*diss?olve?s?|injection\s+lipolysis|lipolysis|fat[\s-]+dissolv\w*"
-    r"(?:\s+(?:injections?|shots?|jabs?|treatments?))?)\b"
-)
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")
 _CONTRACTION = re.compile(r"(\w)'(s|t|re|ve|ll|d|m)\b")
 _TOKEN = re.compile(r"\$+|[a-z0-9]+(?:\.[0-9]+)?")
@@ -102,7 +96,6 @@ def strip_accents(text: str) -> str:
 def matching_form(text: str) -> str:
     """The words of `text` as matching compares them, joined by single spaces."""
     text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
-    text = _TREATMENT_NAMES.sub("mesotherapy", text)
     text = _CONTRACTION.sub(r"\1\2", text)  # "what's" -> "whats", then expanded below
     words = []
     for token in _TOKEN.findall(text):
@@ -211,7 +204,6 @@ def spanish_form(text: str) -> str:
     """Lower case, no accents, punctuation gone: `matching_form` without its English
     shorthand ("ya" is not "you" in Spanish)."""
     text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
-    text = _TREATMENT_NAMES.sub("mesotherapy", text)
     return " ".join(_TOKEN.findall(text))
 
 
