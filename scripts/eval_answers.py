@@ -6,7 +6,7 @@ through the same answer code the action runs (meso.content.respond). Reports, pe
 half: covered questions answered with a right fact, not-covered questions declined,
 the neighbouring-fact rate and the fallback rate, with every miss listed.
 
-Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|both] [--misses]
+Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|fresh|both] [--misses]
 Writes results/answers.json (results/answers-es.json for `--set es`). The held-out half
 is for reporting, never for tuning.
 
@@ -130,7 +130,7 @@ def report(name: str, messages: List[Dict[str, Any]], outcomes: List[Outcome], s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="language", choices=["en", "es"], default="en", help="English or Spanish set")
-    parser.add_argument("--split", choices=["dev", "heldout", "both"], default="heldout")
+    parser.add_argument("--split", choices=["dev", "heldout", "fresh", "both"], default="heldout")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args()
     logging.disable(logging.WARNING)

@@ -3,7 +3,7 @@
 Runs every case of a cases file (default: the project's suite, tests/safety/cases.yml)
 through the risk screen (`meso.risk.BilingualScreen`: English and Spanish terms on
 every message, as the assistant runs it), prints the figures and writes them to
-results/safety[-<cases file stem>].json.
+results/safety[-<cases folder>-<cases file stem>].json.
 
 A case is expected reasons (empty: benign) and an expected urgency (the highest of its
 reasons). Figures:
@@ -192,7 +192,7 @@ def main() -> int:
     args = parser.parse_args()
     cases_file = args.cases.resolve()
     report = run(cases_file, max(1, args.repeat))
-    suffix = "" if cases_file == CASES_FILE else f"-{cases_file.stem}"
+    suffix = "" if cases_file == CASES_FILE else f"-{cases_file.parent.name}-{cases_file.stem}"
     output = RESULTS / f"safety{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
