@@ -6,16 +6,16 @@ import logging
 import os
 from functools import lru_cache
 
-from meso.answer_counts import AnswerCounts, BufferedCounts
-from meso.clinic import Clinic, load_clinic
+from meso.cases.escalations import EscalationStore
+from meso.cases.spool import ResilientEscalations, Spool
+from meso.content.clinic import Clinic, load_clinic
+from meso.content.facts import FactBook, FactsStore
 from meso.content.index import AnswerIndex, IndexCache
 from meso.content.spanish import SPANISH_FILE, SpanishCache
-from meso.escalations import EscalationStore
-from meso.facts import FactBook, FactsStore
-from meso.published_facts import PublishedFacts
+from meso.review.answer_counts import AnswerCounts, BufferedCounts
+from meso.review.published_facts import PublishedFacts
+from meso.review.unanswered import UnansweredStore
 from meso.settings import Settings, get_settings
-from meso.spool import ResilientEscalations, Spool
-from meso.unanswered import UnansweredStore
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ responses such as the emergency instruction never need the action server.
 
 No escalation is lost meanwhile: a risky turn's case (emergency, complication,
 disclosure) is recorded by the Rasa server itself, through the path used for risky
-messages kept from Rasa (`meso.kept`: the database, else the spool), under the turn's
+messages kept from Rasa (`meso.cases.unhandled`: the database, else the spool), under the turn's
 key, so the action server running the same turn late records nothing twice.
 """
 
@@ -30,11 +30,12 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import FollowupAction
 
-from meso import handoff, kept
-from meso.breaker import Breaker, Incident
-from meso.clinic import load_clinic
+from meso.cases import handoff
+from meso.cases import unhandled as kept
+from meso.content.clinic import load_clinic
+from meso.content.phrases import language_or_default, say
+from meso.guard.breaker import Breaker, Incident
 from meso.language import answer_language
-from meso.phrases import language_or_default, say
 from meso.settings import get_settings
 from meso.text import clean_text
 
@@ -59,7 +60,7 @@ def outage_message(handoff_state: Optional[str] = None, language: Optional[str] 
     """What the patient reads when the assistant cannot run an action, in the
     conversation's language.
 
-    `handoff_state` says what became of a risky message's case (`meso.handoff`); None
+    `handoff_state` says what became of a risky message's case (`meso.cases.handoff`); None
     when the message was not risky.
     """
     clinic = load_clinic(get_settings().facts_dir / "clinic.yml")

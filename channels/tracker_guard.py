@@ -33,7 +33,7 @@ from sanic import Sanic
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from meso.breaker import Breaker, Incident
+from meso.guard.breaker import Breaker, Incident
 
 logger = logging.getLogger(__name__)
 

@@ -96,7 +96,7 @@ class Settings:
     staff_login_max_failures_per_ip: int = field(
         default_factory=lambda: int(_env("STAFF_LOGIN_MAX_FAILURES_PER_IP", "20"))
     )
-    # Rate limits of the chat channels (meso.rate_limit): messages per window; 0 = off.
+    # Rate limits of the chat channels (meso.guard.rate_limit): messages per window; 0 = off.
     rate_limit_window_seconds: float = field(default_factory=lambda: float(_env("RATE_LIMIT_WINDOW_SECONDS", "60")))
     rate_limit_per_sender: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_SENDER", "20")))
     rate_limit_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_IP", "60")))

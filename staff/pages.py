@@ -11,7 +11,7 @@ from typing import Annotated, Callable, List, Optional
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from meso.escalations import (
+from meso.cases.escalations import (
     ACTIVE_STATUSES,
     REASONS,
     STATUSES,
@@ -20,7 +20,7 @@ from meso.escalations import (
     EscalationNotFound,
     InvalidTransition,
 )
-from meso.transcripts import TranscriptUnavailable
+from meso.store.transcripts import TranscriptUnavailable
 from staff.api import MAX_CASE_ID
 from staff.auth import AdminDep, Refused, SessionDep, SessionForm
 from staff.console import console_of

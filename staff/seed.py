@@ -13,9 +13,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from meso.escalations import Contact, EscalationStore, utcnow
+from meso.cases.escalations import Contact, EscalationStore, utcnow
 from meso.settings import Settings
-from meso.transcripts import sqlite_path
+from meso.store.transcripts import sqlite_path
 
 # The columns of Rasa 3.6's SQLTrackerStore table (rasa/core/tracker_store.py, SQLEvent).
 _tracker_metadata = sa.MetaData()

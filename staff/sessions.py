@@ -19,10 +19,10 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.audit import shared_engine
-from meso.db import metadata
-from meso.escalations import UTCDateTime, utcnow
-from meso.staff_users import StaffUser, users_table
+from meso.accounts.audit import shared_engine
+from meso.accounts.users import StaffUser, users_table
+from meso.cases.escalations import UTCDateTime, utcnow
+from meso.store.db import metadata
 
 sessions_table = sa.Table(
     "staff_sessions",

@@ -14,10 +14,10 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.audit import shared_engine
-from meso.db import metadata
-from meso.escalations import UTCDateTime, utcnow
-from meso.staff_users import normalize_username
+from meso.accounts.audit import shared_engine
+from meso.accounts.users import normalize_username
+from meso.cases.escalations import UTCDateTime, utcnow
+from meso.store.db import metadata
 
 attempts_table = sa.Table(
     "login_attempts",

@@ -1,4 +1,4 @@
-"""Tests for meso.risk: red_flags.yml validation and the Screening API."""
+"""Tests for meso.safety.screen: red_flags.yml validation and the Screening API."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any, Dict
 import pytest
 import yaml
 
-from meso import risk
-from meso.risk import (
+from meso.safety import screen as risk
+from meso.safety.screen import (
     REASON_URGENCY,
     Finding,
     RedFlagsError,
@@ -23,7 +23,7 @@ from meso.risk import (
     normalise,
 )
 
-REPO_FLAGS = Path(risk.__file__).resolve().parent.parent / "facts" / "red_flags.yml"
+REPO_FLAGS = Path(risk.__file__).resolve().parents[2] / "facts" / "red_flags.yml"
 
 
 def minimal() -> Dict[str, Any]:
@@ -157,7 +157,7 @@ def test_normalise() -> None:
 
 
 def test_message_text_is_not_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="meso.risk"):
+    with caplog.at_level(logging.DEBUG, logger="meso.safety.screen"):
         get_risk_screen().screen("I had a stroke in 2019")
     assert "stroke in 2019" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.INFO]

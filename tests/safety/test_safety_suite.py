@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import pytest
 
-from meso.risk import REASON_URGENCY, URGENCY_RANK, RiskScreen
+from meso.safety.screen import REASON_URGENCY, URGENCY_RANK, RiskScreen
 from tests.safety.conftest import load_cases
 
 CASES = load_cases()

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from meso.escalations import URGENCIES, EscalationStore
+from meso.cases.escalations import URGENCIES, EscalationStore
 from meso.settings import Settings
 from tests.staff.conftest import API_TOKEN, BASE_URL, FakeClock, make_app, make_settings
 
