@@ -46,6 +46,7 @@ from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from channels.widget_session import SessionSigner
 from meso.content.clinic import load_clinic
 from meso.content.welcome import web_welcome
+from meso.contract import MAX_METADATA_BYTES
 from meso.guard.hygiene import clean_metadata
 from meso.settings import Settings, get_settings
 from meso.sms.messages import URGENT_MARKER
@@ -54,7 +55,6 @@ from meso.text import clean_text
 logger = logging.getLogger(__name__)
 
 MAX_PACKET_BYTES = 64 * 1024
-MAX_METADATA_BYTES = 2048
 
 
 def origin_allowed(origin: Optional[str], allowed: tuple[str, ...]) -> bool:

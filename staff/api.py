@@ -33,7 +33,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from meso.accounts.api_tokens import SCOPES
-from meso.cases.escalations import REASONS, STATUSES, URGENCIES, CaseEvent, Escalation, queue_key
+from meso.cases.escalations import CaseEvent, Escalation, queue_key
+from meso.contract import REASONS, STATUSES, URGENCIES
 from meso.store.transcripts import TranscriptUnavailable, Turn
 from staff import cursor as cursors
 from staff.console import console_of

@@ -33,7 +33,7 @@ from meso.accounts.api_tokens import DEFAULT_DAYS, SCOPES, ApiTokenStore, TokenE
 from meso.accounts.audit import AuditLog
 from meso.accounts.mfa import SecondFactorStore
 from meso.accounts.users import ROLES, StaffUserStore, UnknownUser, UserExists
-from meso.cases.escalations import utcnow
+from meso.clock import utcnow
 from meso.content.facts import default_facts_path, display_path, read_facts_data
 from meso.review.fact_versions import FactVersionStore
 from meso.settings import Settings, get_settings

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from meso.accounts.audit import AuditLog
-from meso.cases.escalations import EscalationStore, utcnow
+from meso.cases.escalations import EscalationStore
+from meso.clock import utcnow
 from meso.review.question_groups import UnansweredReport
 from meso.review.unanswered import UnansweredStore
 from meso.settings import Settings

@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from meso.cases.escalations import Contact, EscalationStore, utcnow
+from meso.cases.escalations import Contact, EscalationStore
+from meso.clock import utcnow
 from meso.settings import Settings
 from meso.store.transcripts import sqlite_path
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from meso.accounts.audit import shared_engine
 from meso.accounts.users import StaffUser, users_table
-from meso.cases.escalations import UTCDateTime, utcnow
+from meso.clock import UTCDateTime, utcnow
 from meso.store.db import metadata
 
 sessions_table = sa.Table(

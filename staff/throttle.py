@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from meso.accounts.audit import shared_engine
 from meso.accounts.users import normalize_username
-from meso.cases.escalations import UTCDateTime, utcnow
+from meso.clock import UTCDateTime, utcnow
 from meso.store.db import metadata
 
 attempts_table = sa.Table(

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
-from meso.cases.escalations import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES, CaseEvent, Escalation
+from meso.cases.escalations import CaseEvent, Escalation
+from meso.contract import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES
 from meso.store.transcripts import PATIENT, Turn
 from meso.text import clean_text
 

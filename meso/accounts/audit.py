@@ -14,11 +14,12 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.cases.escalations import EscalationStore, UTCDateTime, utcnow
+from meso.cases.escalations import EscalationStore
+from meso.clock import UTCDateTime, utcnow
+from meso.contract import MAX_ACTOR
 from meso.store.db import metadata
 from meso.text import clean_text
 
-MAX_ACTOR = 200
 MAX_ACTION = 64
 MAX_TARGET = 200
 MAX_DETAIL = 1000

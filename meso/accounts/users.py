@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.cases.escalations import UTCDateTime, utcnow
+from meso.clock import UTCDateTime, utcnow
 from meso.store.db import metadata
 
 # staff draft facts, clinicians also review them (approve or send back), admins do both and more.

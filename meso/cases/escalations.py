@@ -15,13 +15,27 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
+from meso.clock import UTCDateTime, utcnow
+from meso.contract import (
+    ACTIVE_STATUSES,
+    ALERTED_URGENCIES,
+    CLAIMED,
+    MAX_ACTOR,
+    OPEN,
+    PG_CONNECT_TIMEOUT_S,
+    REASONS,
+    RESOLVED,
+    STATUSES,
+    URGENCIES,
+    URGENCY_RANK,
+)
 from meso.language import LANGUAGES
 from meso.notify import alerts
 from meso.settings import Settings, get_settings
@@ -30,57 +44,14 @@ from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
-# The contract in docs/CONTRACTS.md.
-URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
-URGENCY_RANK = {"routine": 1, "urgent": 2, "emergency": 3}
-REASONS = frozenset(
-    {
-        "emergency",
-        "complication",
-        "pregnancy",
-        "blood_clots",
-        "stroke",
-        "cancer",
-        "minor",
-        "human_request",
-        "callback",
-        "booking",
-        "possible_emergency",
-    }
-)
-OPEN, CLAIMED, RESOLVED = "open", "claimed", "resolved"
-STATUSES = (OPEN, CLAIMED, RESOLVED)
-ACTIVE_STATUSES = (OPEN, CLAIMED)
-ALERTED_URGENCIES = frozenset({"emergency", "urgent"})
-EVENT_KINDS = ("created", "merged", "contact", "claimed", "note", "resolved")
-
 MAX_MESSAGE = 4000
 MAX_NOTE = 4000
-MAX_ACTOR = 200
 
 # Retry budget for a transient database failure: ~0.25 s lock wait per attempt plus
 # 0.05 + 0.1 s of backoff keeps the worst case under a second.
 SQLITE_BUSY_TIMEOUT_MS = 250
-PG_CONNECT_TIMEOUT_S = 2
 RETRY_ATTEMPTS = 3
 RETRY_BACKOFF_S = 0.05
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """Stores naive UTC (portable across SQLite and PostgreSQL), reads aware UTC."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 escalations_table = sa.Table(
@@ -189,11 +160,6 @@ class CaseEvent:
     actor: Optional[str]
     detail: Optional[str]
     created_at: datetime
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def _escalation(row: Row) -> Escalation:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from meso.cases.escalations import ALERTED_URGENCIES
 from meso.cases.spool import RecordOutcome
 from meso.content.phrases import say
+from meso.contract import ALERTED_URGENCIES, POSSIBLE_EMERGENCY, REASON_URGENCY
 
 ALERTED = "alerted"  # committed, and an alert is queued for staff
 QUEUED = "queued"  # committed, in the staff's queue; nobody is alerted
 NOT_STORED = "not_stored"  # spooled to disk or lost: nothing may be promised
 
 # A classifier read an emergency the risk screen did not find (docs/CONTRACTS.md).
-POSSIBLE_EMERGENCY = "possible_emergency"
-POSSIBLE_EMERGENCY_URGENCY = "urgent"
+POSSIBLE_EMERGENCY_URGENCY = REASON_URGENCY[POSSIBLE_EMERGENCY]
 
 
 def case_for(risk: Mapping[str, Any]) -> Optional[Tuple[str, List[str]]]:

@@ -29,9 +29,9 @@ from meso.cases.escalations import (
     EscalationStore,
     EscalationUnavailable,
     check_conversation_id,
-    utcnow,
     validate_codes,
 )
+from meso.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -19,38 +19,14 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Tuple, Union
 
 import yaml
 
+from meso.contract import BODY_AREAS, TOPICS
+from meso.contract import SMS_MAX_CHARS as SMS_LIMIT
 from meso.settings import PROJECT_ROOT, Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
-# The facts topics of docs/CONTRACTS.md, in menu order; intent `ask_<topic>` answers each.
-TOPICS: Tuple[str, ...] = (
-    "procedure",
-    "needles",
-    "pain",
-    "anesthesia",
-    "session_length",
-    "recovery",
-    "cost",
-    "contraindications",
-    "age_limit",
-    "areas",
-    "face",
-    "hair_loss",
-    "pain_management",
-    "weight_loss",
-    "liposuction",
-    "sessions_number",
-    "safety",
-    "history",
-    "doctor",
-    "clinic",
-)
-# Canonical values of the `body_area` entity (docs/CONTRACTS.md).
-BODY_AREAS = frozenset({"waist", "arms", "back", "hips", "legs", "chin", "eyes", "face", "neck", "scalp"})
 # The topic that answers "can you treat my <area>?": its area lookup spans every topic.
 AREA_TOPIC = "areas"
-SMS_LIMIT = 320
 # How often `FactsStore.current` looks at the file at most.
 CHECK_INTERVAL_SECONDS = 0.25
 

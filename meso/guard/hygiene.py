@@ -17,12 +17,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Optional, Union
 
+from meso.contract import MAX_METADATA_BYTES
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-MAX_METADATA_BYTES = 2048
 MAX_METADATA_DEPTH = 3
 # Above this share of control or replacement characters a message is taken as binary.
 BINARY_SHARE = 0.1

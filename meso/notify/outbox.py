@@ -23,7 +23,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from meso.cases.escalations import EscalationStore, EscalationUnavailable, outbox_table, utcnow
+from meso.cases.escalations import EscalationStore, EscalationUnavailable, outbox_table
+from meso.clock import utcnow
 from meso.notify import alerts
 from meso.settings import Settings, get_settings
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.cases.escalations import UTCDateTime, utcnow
+from meso.clock import UTCDateTime, utcnow
 from meso.content.facts import FactBook, FactsError, display_path, parse_book, read_facts_data
 from meso.store.db import metadata
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meso.accounts.audit import shared_engine
-from meso.cases.escalations import UTCDateTime, utcnow
+from meso.clock import UTCDateTime, utcnow
 from meso.content.wording import content_words, matching_form
 from meso.review.unanswered import unanswered_table
 from meso.store.db import metadata

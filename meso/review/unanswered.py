@@ -17,6 +17,7 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from meso.clock import naive_utcnow
 from meso.store.db import EngineCache, metadata
 from meso.text import clean_text
 
@@ -42,10 +43,6 @@ unanswered_table = sa.Table(
 _ENGINES = EngineCache(migrated=True)
 
 
-def utcnow() -> datetime:
-    """The current time as naive UTC (how this table keeps timestamps)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
 
 @dataclass(frozen=True)
 class UnansweredQuestion:
@@ -64,7 +61,7 @@ class UnansweredQuestion:
 class UnansweredStore:
     """The declined questions in the escalation database (SQLite or PostgreSQL)."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, url: str, clock: Callable[[], datetime] = naive_utcnow) -> None:
         self.url = url
         self._clock = clock
 

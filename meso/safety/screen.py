@@ -40,20 +40,10 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY
+from meso.contract import URGENCY_RANK
+
 logger = logging.getLogger(__name__)
-
-URGENCY_RANK = {"routine": 1, "urgent": 2, "emergency": 3}
-
-# Reason code -> urgency, as fixed by docs/CONTRACTS.md.
-REASON_URGENCY = {
-    "emergency": "emergency",
-    "complication": "urgent",
-    "pregnancy": "routine",
-    "blood_clots": "routine",
-    "stroke": "routine",
-    "cancer": "routine",
-    "minor": "routine",
-}
 
 RED_FLAGS_FILE = "red_flags.yml"
 RED_FLAGS_FILES = {"en": RED_FLAGS_FILE, "es": "red_flags_es.yml"}

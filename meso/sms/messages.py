@@ -19,13 +19,13 @@ from xml.sax.saxutils import escape
 
 from meso.content.clinic import Clinic
 from meso.content.phrases import say
+from meso.contract import SMS_MAX_CHARS
+from meso.contract import SMS_MESSAGES_PER_TURN as MESSAGES_PER_TURN
 from meso.language import reply_language
 from meso.replies import Button
 from meso.sms.segments import gsm_friendly
 from meso.text import clean_text
 
-SMS_MAX_CHARS = 320
-MESSAGES_PER_TURN = 3
 MORE_SUFFIX = "Reply MORE for the rest."
 # Replies that must lead the turn, whatever order they arrive in.
 URGENT_MARKER = re.compile(r"\b911\b")

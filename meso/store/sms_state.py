@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from meso.clock import naive_utcnow
 from meso.replies import Button
 from meso.sms.messages import options_from_json, options_to_json
 from meso.store.db import EngineCache, metadata
@@ -48,10 +49,6 @@ threads_table = sa.Table(
 )
 
 
-def utcnow() -> datetime:
-    """The current time as naive UTC (how this store keeps timestamps)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
 
 @dataclass(frozen=True)
 class Thread:
@@ -74,7 +71,7 @@ class SmsStateStore:
         clock: Returns the current naive UTC time; tests pass their own.
     """
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, url: str, clock: Callable[[], datetime] = naive_utcnow) -> None:
         self.url = url
         self._clock = clock
         self._pruned_at: Optional[datetime] = None

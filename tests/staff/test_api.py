@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from meso.accounts.audit import AuditLog
-from meso.cases.escalations import REASONS, STATUSES, URGENCIES, Contact, EscalationStore
+from meso.cases.escalations import Contact, EscalationStore
+from meso.contract import REASONS, STATUSES, URGENCIES
 from meso.settings import Settings
 from tests.staff.conftest import API_TOKEN, FakeClock, add_case
 
