@@ -36,7 +36,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meso.safety.screen import REASON_URGENCY, URGENCY_RANK, BilingualScreen  # noqa: E402
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY  # noqa: E402
+from meso.contract import URGENCY_RANK  # noqa: E402
+from meso.safety.screen import BilingualScreen  # noqa: E402
 
 CASES_FILE = ROOT / "tests" / "safety" / "cases.yml"
 RESULTS = ROOT / "results"
