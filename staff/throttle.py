@@ -16,17 +16,8 @@ from sqlalchemy.engine import Engine
 
 from meso.accounts.audit import shared_engine
 from meso.accounts.users import normalize_username
-from meso.clock import UTCDateTime, utcnow
-from meso.store.db import metadata
-
-attempts_table = sa.Table(
-    "login_attempts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("ip", sa.String(64), nullable=False),
-)
+from meso.clock import utcnow
+from meso.store.tables import attempts_table
 
 
 @dataclass(frozen=True)

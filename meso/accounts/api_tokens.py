@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.clock import UTCDateTime, utcnow
-from meso.store.db import metadata
+from meso.clock import utcnow
+from meso.store.tables import tokens_table
 
 TOKEN_PREFIX = "meso_"  # noqa: S105 - a public marker, not a secret
 # escalations:read lists cases and reads their history; transcripts:read adds the whole
@@ -31,20 +31,6 @@ SCOPES = ("escalations:read", "transcripts:read", "unanswered:read", "facts:read
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-
-tokens_table = sa.Table(
-    "api_tokens",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(64), nullable=False, unique=True),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("scopes", sa.String(200), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("expires_at", UTCDateTime, nullable=False),
-    sa.Column("revoked_at", UTCDateTime),
-    sa.Column("last_used_at", UTCDateTime),
-)
-
 
 class TokenExists(ValueError):
     """A token with this name exists (revoked ones too: names stay unique in the audit log)."""

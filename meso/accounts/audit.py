@@ -14,27 +14,13 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.cases.escalations import EscalationStore
-from meso.clock import UTCDateTime, utcnow
+from meso.clock import utcnow
 from meso.contract import MAX_ACTOR
-from meso.store.db import metadata
+from meso.store import db
+from meso.store.tables import MAX_ACTION, MAX_TARGET, audit_table
 from meso.text import clean_text
 
-MAX_ACTION = 64
-MAX_TARGET = 200
 MAX_DETAIL = 1000
-
-audit_table = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("actor", sa.String(MAX_ACTOR), nullable=False),
-    sa.Column("action", sa.String(MAX_ACTION), nullable=False),
-    sa.Column("target", sa.String(MAX_TARGET)),
-    sa.Column("detail", sa.Text),
-)
-
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -50,7 +36,7 @@ class AuditEntry:
 
 def shared_engine(url: str) -> Engine:
     """The process-wide engine for the escalation database, migrated on first use."""
-    return EscalationStore(url, alert_channels=()).engine
+    return db.engine(url)
 
 
 class AuditLog:

@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.clock import UTCDateTime, utcnow
-from meso.store.db import metadata
+from meso.clock import utcnow
+from meso.store.tables import recovery_table, totp_table
 
 TOTP_DIGITS = 6
 TOTP_INTERVAL_S = 30
@@ -39,26 +39,6 @@ RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 RECOVERY_LENGTH = 10  # about 49 bits each
 _CODE = re.compile(r"^[0-9]{6}$")
-
-totp_table = sa.Table(
-    "staff_totp",
-    metadata,
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("secret", sa.String(64), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("confirmed_at", UTCDateTime),
-    sa.Column("last_step", sa.BigInteger),
-)
-
-recovery_table = sa.Table(
-    "staff_recovery_codes",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("code_hash", sa.String(255), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("used_at", UTCDateTime),
-)
 
 
 class CodeCheck(str, Enum):

@@ -19,26 +19,14 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.clock import UTCDateTime, utcnow
-from meso.store.db import metadata
+from meso.clock import utcnow
+from meso.store.tables import users_table
 
 # staff draft facts, clinicians also review them (approve or send back), admins do both and more.
 ROLES = ("staff", "clinician", "admin")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-
-users_table = sa.Table(
-    "staff_users",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("username", sa.String(64), nullable=False, unique=True),
-    sa.Column("password_hash", sa.String(255), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
-)
-
 
 class UserExists(ValueError):
     """The username is taken."""

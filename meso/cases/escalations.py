@@ -22,14 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from meso.clock import UTCDateTime, utcnow
+from meso.cases import alerting
+from meso.clock import utcnow
 from meso.contract import (
     ACTIVE_STATUSES,
     ALERTED_URGENCIES,
     CLAIMED,
     MAX_ACTOR,
     OPEN,
-    PG_CONNECT_TIMEOUT_S,
     REASONS,
     RESOLVED,
     STATUSES,
@@ -37,9 +37,9 @@ from meso.contract import (
     URGENCY_RANK,
 )
 from meso.language import LANGUAGES
-from meso.notify import alerts
 from meso.settings import Settings, get_settings
-from meso.store.db import EngineCache, make_engine, metadata
+from meso.store import db
+from meso.store.tables import escalations_table, events_table, outbox_table
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -47,64 +47,13 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE = 4000
 MAX_NOTE = 4000
 
-# Retry budget for a transient database failure: ~0.25 s lock wait per attempt plus
-# 0.05 + 0.1 s of backoff keeps the worst case under a second.
-SQLITE_BUSY_TIMEOUT_MS = 250
+# Retry budget for a transient database failure: ~0.25 s lock wait per attempt
+# (meso.store.db.SQLITE_BUSY_TIMEOUT_MS) plus 0.05 + 0.1 s of backoff keeps the worst case
+# under a second.
 RETRY_ATTEMPTS = 3
 RETRY_BACKOFF_S = 0.05
 
 
-escalations_table = sa.Table(
-    "escalations",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(255), nullable=False),
-    sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("urgency", sa.String(16), nullable=False),
-    sa.Column("reasons", sa.Text, nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("contact_name", sa.String(200)),
-    sa.Column("contact_phone", sa.String(32)),
-    sa.Column("contact_time", sa.String(200)),
-    sa.Column("contact_consent", sa.Boolean),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Column("claimed_by", sa.String(200)),
-    sa.Column("resolved_outcome", sa.Text),
-    # The conversation's language (en, es), so a staff member who speaks it calls back.
-    sa.Column("language", sa.String(8)),
-)
-
-events_table = sa.Table(
-    "escalation_events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "escalation_id", sa.Integer, sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("actor", sa.String(200)),
-    sa.Column("detail", sa.Text),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("dedup_key", sa.String(64), unique=True),
-)
-
-outbox_table = sa.Table(
-    "outbox",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "escalation_id", sa.Integer, sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
-    sa.Column("last_error", sa.Text),
-    sa.Column("delivered_at", UTCDateTime),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-)
 
 
 class EscalationUnavailable(Exception):
@@ -244,30 +193,8 @@ def _transient(exc: DBAPIError) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError)) or bool(exc.connection_invalidated)
 
 
-def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
-def _pg_connect_timeout(_dialect: Any, _record: Any, _cargs: Any, cparams: Dict[str, Any]) -> None:
-    cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
-
-
-def _build_engine(url: str) -> Engine:
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-        # Runs after meso.store.db's pragmas: fail fast into the retry/spool path.
-        sa.event.listen(engine, "connect", _short_busy_timeout)
-    elif engine.dialect.name == "postgresql":
-        sa.event.listen(engine, "do_connect", _pg_connect_timeout)
-    return engine
-
-
-# One migrated engine per URL in this process, shared by every store (health checks
-# create a store per request).
-_ENGINES = EngineCache(_build_engine, migrated=True)
-dispose_engines = _ENGINES.dispose
+# The one engine cache of the escalation database (meso.store.db).
+dispose_engines = db.dispose_engines
 
 T = TypeVar("T")
 
@@ -278,7 +205,7 @@ class EscalationStore:
     Args:
         url: SQLAlchemy URL (SQLite or PostgreSQL).
         alert_channels: Outbox channels for emergency and urgent cases; None reads them
-            from the environment settings on first use (`alerts.configured_channels`).
+            from the environment settings on first use (`alerting.configured_channels`).
         clock: Returns the current aware UTC time; tests pass their own.
     """
 
@@ -295,7 +222,7 @@ class EscalationStore:
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utcnow) -> EscalationStore:
         """The store at `settings.escalation_url`, alerting on the configured channels."""
-        return cls(settings.escalation_url, alerts.configured_channels(settings), clock)
+        return cls(settings.escalation_url, alerting.configured_channels(settings), clock)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -303,13 +230,13 @@ class EscalationStore:
     def alert_channels(self) -> Tuple[str, ...]:
         """The outbox channels emergency and urgent cases are alerted on."""
         if self._alert_channels is None:
-            self._alert_channels = alerts.configured_channels(get_settings())
+            self._alert_channels = alerting.configured_channels(get_settings())
         return self._alert_channels
 
     @property
     def engine(self) -> Engine:
         """The engine, after migrating the schema on first use in this process."""
-        return _ENGINES.get(self.url)
+        return db.engine(self.url)
 
     def run_in_transaction(self, operation: Callable[[Connection], T], attempts: int = RETRY_ATTEMPTS) -> T:
         """Runs `operation` in one transaction, retrying transient failures briefly.
@@ -503,7 +430,7 @@ class EscalationStore:
         now: datetime,
         language: Optional[str] = None,
     ) -> None:
-        payload = alerts.alert_payload(case_id, urgency, reasons, channel, now.isoformat(), language)
+        payload = alerting.alert_payload(case_id, urgency, reasons, channel, now.isoformat(), language)
         for alert_channel in self.alert_channels:
             connection.execute(
                 outbox_table.insert().values(

@@ -20,11 +20,11 @@ from typing import Any, Dict, Mapping, Optional, Protocol, Tuple
 
 import httpx
 
+from meso.cases.alerting import EMAIL, WEBHOOK, alert_payload, configured_channels
 from meso.settings import Settings
 
-WEBHOOK = "webhook"
-EMAIL = "email"
-CHANNELS = (WEBHOOK, EMAIL)
+__all__ = ["EMAIL", "WEBHOOK", "alert_payload", "configured_channels"]  # what a case's alert is: meso.cases.alerting
+
 
 SIGNATURE_HEADER = "X-Signature-256"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
@@ -42,16 +42,6 @@ class AlertSender(Protocol):
 
     def send(self, payload: Mapping[str, Any], delivery_id: int) -> None:
         """Sends the alert for `payload`; `delivery_id` lets receivers drop repeats."""
-
-
-def configured_channels(settings: Settings) -> Tuple[str, ...]:
-    """The alert channels these settings configure: webhook, email, both or none."""
-    channels = []
-    if settings.alert_webhook_url:
-        channels.append(WEBHOOK)
-    if settings.smtp_host and settings.alert_email_to:
-        channels.append(EMAIL)
-    return tuple(channels)
 
 
 NO_CHANNEL_WARNING = (
@@ -78,39 +68,6 @@ def start_banner(settings: Settings) -> Optional[str]:
 
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish (español)"}
-
-
-def alert_payload(
-    escalation_id: int,
-    urgency: str,
-    reasons: Tuple[str, ...],
-    channel: str,
-    created_at: str,
-    language: Optional[str] = None,
-) -> Dict[str, Any]:
-    """The alert for one case: identifiers and codes only, never patient text.
-
-    Args:
-        escalation_id: The case number.
-        urgency: emergency, urgent or routine.
-        reasons: Reason codes from docs/CONTRACTS.md.
-        channel: The conversation channel (rest, socketio, sms, ...).
-        created_at: When the case was opened, ISO 8601 in UTC.
-        language: The conversation's language (en, es), so that someone who speaks it
-            calls back; None when not known.
-
-    Returns:
-        A JSON-serialisable dict.
-    """
-    return {
-        "escalation_id": escalation_id,
-        "urgency": urgency,
-        "reasons": list(reasons),
-        "channel": channel,
-        "created_at": created_at,
-        "language": language,
-        "link": f"/escalations/{escalation_id}",
-    }
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

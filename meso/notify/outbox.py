@@ -23,10 +23,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from meso.cases.escalations import EscalationStore, EscalationUnavailable, outbox_table
+from meso.cases.escalations import EscalationStore, EscalationUnavailable
 from meso.clock import utcnow
 from meso.notify import alerts
 from meso.settings import Settings, get_settings
+from meso.store.tables import outbox_table
 
 logger = logging.getLogger(__name__)
 

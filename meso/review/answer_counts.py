@@ -18,7 +18,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from meso.store.db import EngineCache, metadata
+from meso.store import db
+from meso.store.tables import counts_table
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -26,18 +27,7 @@ logger = logging.getLogger(__name__)
 ANSWERED, DECLINED = "answered", "declined"
 OUTCOMES = (ANSWERED, DECLINED)
 
-counts_table = sa.Table(
-    "answer_counts",
-    metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("topic", sa.String(32), primary_key=True),
-    sa.Column("outcome", sa.String(16), primary_key=True),
-    sa.Column("channel", sa.String(32), primary_key=True),
-    sa.Column("language", sa.String(8), primary_key=True),
-    sa.Column("count", sa.Integer, nullable=False),
-)
 
-_ENGINES = EngineCache(migrated=True)
 
 
 def today() -> date:
@@ -79,7 +69,7 @@ class AnswerCounts:
         where = sa.and_(*(counts_table.c[name] == value for name, value in key.items()))
         try:
             for _ in range(3):  # a concurrent first insert of the same counter: update it instead
-                with _ENGINES.get(self.url).begin() as connection:
+                with db.engine(self.url).begin() as connection:
                     updated = connection.execute(
                         counts_table.update().where(where).values(count=counts_table.c.count + n)
                     ).rowcount
@@ -98,7 +88,7 @@ class AnswerCounts:
     def since(self, first_day: date) -> List[AnswerCount]:
         """Every counter from `first_day` on, oldest day first."""
         query = sa.select(counts_table).where(counts_table.c.day >= first_day).order_by(counts_table.c.day)
-        with _ENGINES.get(self.url).connect() as connection:
+        with db.engine(self.url).connect() as connection:
             return [
                 AnswerCount(row.day, row.topic, row.outcome, row.channel, row.language, row.count)
                 for row in connection.execute(query)

@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 
 from meso.accounts.audit import shared_engine
-from meso.cases.escalations import escalations_table, events_table
 from meso.review.answer_counts import ANSWERED, DECLINED, AnswerCount, AnswerCounts
+from meso.store.tables import escalations_table, events_table
 
 ESCALATED = "escalated"
 SHARE_OUTCOMES = (ANSWERED, DECLINED, ESCALATED)

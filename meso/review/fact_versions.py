@@ -28,9 +28,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from meso.accounts.audit import shared_engine
-from meso.clock import UTCDateTime, utcnow
+from meso.clock import utcnow
 from meso.content.facts import FactBook, FactsError, display_path, parse_book, read_facts_data
-from meso.store.db import metadata
+from meso.store.tables import books_table, versions_table
 
 DRAFT, IN_REVIEW, SENT_BACK, PUBLISHED, SUPERSEDED, REPLACED = (
     "draft", "in_review", "sent_back", "published", "superseded", "replaced"
@@ -41,34 +41,6 @@ REVIEW_ROLES = frozenset({"clinician", "admin"})
 EDITABLE_KEYS = ("id", "topic", "questions", "areas", "web", "sms", "source")
 PENDING_REVIEWER = "pending clinician review"
 MAX_COMMENT = 2000
-
-versions_table = sa.Table(
-    "fact_versions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("fact_id", sa.String(64), nullable=False),
-    sa.Column("number", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("based_on", sa.Integer),
-    sa.Column("author", sa.String(200), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("note", sa.Text),
-    sa.Column("reviewer", sa.String(200)),
-    sa.Column("reviewed_at", UTCDateTime),
-    sa.Column("review_comment", sa.Text),
-    sa.UniqueConstraint("fact_id", "number"),
-)
-
-books_table = sa.Table(
-    "published_books",
-    metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("published_at", UTCDateTime, nullable=False),
-    sa.Column("published_by", sa.String(200), nullable=False),
-    sa.Column("fact_version_id", sa.Integer),
-)
 
 
 class ReviewRefused(PermissionError):

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from meso.accounts.audit import shared_engine
 from meso.content.facts import CHECK_INTERVAL_SECONDS, FactBook, FactsError, FactsStore, parse_book
-from meso.review.fact_versions import books_table
+from meso.store.tables import books_table
 
 logger = logging.getLogger(__name__)
 

@@ -21,29 +21,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meso.accounts.audit import shared_engine
-from meso.clock import UTCDateTime, utcnow
+from meso.clock import utcnow
 from meso.content.wording import content_words, matching_form
-from meso.review.unanswered import unanswered_table
-from meso.store.db import metadata
+from meso.store.tables import MAX_WORDING, marks_table, unanswered_table
 
 ANSWERED, OUT_OF_SCOPE, IGNORED = "answered", "out_of_scope", "ignored"
 DECISIONS = (ANSWERED, OUT_OF_SCOPE, IGNORED)
 # Two wordings this similar (difflib ratio of their content words) are one group.
 NEAR_SAME = 0.8
-MAX_WORDING = 300
+
 EXAMPLES = 5
-
-marks_table = sa.Table(
-    "unanswered_marks",
-    metadata,
-    sa.Column("wording", sa.String(MAX_WORDING), primary_key=True),
-    sa.Column("decision", sa.String(16), nullable=False),
-    sa.Column("fact_id", sa.String(64)),
-    sa.Column("fact_version_id", sa.Integer),
-    sa.Column("actor", sa.String(200), nullable=False),
-    sa.Column("marked_at", UTCDateTime, nullable=False),
-)
-
 
 def wording_key(text: str) -> str:
     """The form questions are grouped by: their content words, else their words."""

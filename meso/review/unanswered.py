@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, List, Optional
 
-import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from meso.clock import naive_utcnow
-from meso.store.db import EngineCache, metadata
+from meso.store import db
+from meso.store.tables import unanswered_table
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -26,21 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 1000
 MAX_ID = 255
 
-unanswered_table = sa.Table(
-    "unanswered_questions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(255), nullable=False),
-    sa.Column("channel", sa.String(32), nullable=False),
-    sa.Column("language", sa.String(8), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("not_covered_id", sa.String(64)),
-    sa.Column("closest", sa.String(64)),
-    sa.Column("confidence", sa.Float, nullable=False),
-    sa.Column("asked_at", sa.DateTime, nullable=False),
-)
 
-_ENGINES = EngineCache(migrated=True)
 
 
 
@@ -88,7 +74,7 @@ class UnansweredStore:
             "asked_at": self._clock(),
         }
         try:
-            with _ENGINES.get(self.url).begin() as connection:
+            with db.engine(self.url).begin() as connection:
                 connection.execute(unanswered_table.insert().values(**values))
         except SQLAlchemyError as error:
             logger.warning("Could not record an unanswered question (%s)", type(error).__name__)
@@ -98,7 +84,7 @@ class UnansweredStore:
     def recent(self, limit: int = 100) -> List[UnansweredQuestion]:
         """The newest declined questions first."""
         query = unanswered_table.select().order_by(unanswered_table.c.id.desc()).limit(limit)
-        with _ENGINES.get(self.url).connect() as connection:
+        with db.engine(self.url).connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [
             UnansweredQuestion(
@@ -118,6 +104,6 @@ class UnansweredStore:
         """Retention: deletes questions asked before `cutoff` (naive or aware UTC)."""
         if cutoff.tzinfo is not None:
             cutoff = cutoff.astimezone(timezone.utc).replace(tzinfo=None)
-        with _ENGINES.get(self.url).begin() as connection:
+        with db.engine(self.url).begin() as connection:
             result = connection.execute(unanswered_table.delete().where(unanswered_table.c.asked_at < cutoff))
         return int(result.rowcount or 0)

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from meso.content.clinic import Clinic
@@ -314,16 +314,6 @@ def pick_option(body: str, options: Sequence[Button]) -> Optional[Button]:
         return None
     number = int(match.group(1))
     return options[number - 1] if 1 <= number <= len(options) else None
-
-
-def options_to_json(options: Sequence[Button]) -> List[Dict[str, str]]:
-    """Options in a JSON-friendly form for storage."""
-    return [{"title": option.title, "payload": option.payload} for option in options]
-
-
-def options_from_json(raw: Any) -> List[Button]:
-    """Options read back from storage; malformed entries are dropped."""
-    return _buttons({"buttons": raw if isinstance(raw, list) else []})
 
 
 # --- TwiML -----------------------------------------------------------------------------

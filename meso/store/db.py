@@ -1,17 +1,28 @@
-"""Database plumbing shared by every store: engines, metadata, migrations."""
+"""Database plumbing shared by every store: engines, metadata, migrations.
+
+`engine(url)` is the one engine cache of the escalation database: every store over it (cases,
+outbox, audit, accounts, review, SMS state) shares one migrated engine per URL, tuned to
+fail fast (a short SQLite lock wait, a PostgreSQL connect timeout) into the callers'
+retry and spool paths. Rasa's tracker database has its own cache (meso.store.transcripts).
+"""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable, Dict, Set
+from typing import Any, Callable, Dict, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from meso.contract import PG_CONNECT_TIMEOUT_S
+
 metadata = sa.MetaData()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The lock wait of a store's SQLite connection: ~0.25 s, then the retry/spool path.
+SQLITE_BUSY_TIMEOUT_MS = 250
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -79,3 +90,31 @@ class EngineCache:
             self._engines.clear()
         for engine in engines:
             engine.dispose()
+
+
+def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _pg_connect_timeout(_dialect: Any, _record: Any, _cargs: Any, cparams: Dict[str, Any]) -> None:
+    cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+
+
+def make_store_engine(url: str) -> Engine:
+    """`make_engine` tuned to fail fast: a short SQLite lock wait, a PostgreSQL connect timeout."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        # Runs after make_engine's pragmas: fail fast into the retry/spool path.
+        sa.event.listen(engine, "connect", _short_busy_timeout)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "do_connect", _pg_connect_timeout)
+    return engine
+
+
+# One migrated engine per URL in this process, shared by every store of the escalation
+# database (health checks create a store per request).
+_ENGINES = EngineCache(make_store_engine, migrated=True)
+engine = _ENGINES.get
+dispose_engines = _ENGINES.dispose

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,34 +20,26 @@ from sqlalchemy.exc import IntegrityError
 
 from meso.clock import naive_utcnow
 from meso.replies import Button
-from meso.sms.messages import options_from_json, options_to_json
-from meso.store.db import EngineCache, metadata
+from meso.store import db
+from meso.store.tables import opt_outs_table, processed_table, threads_table
 
 KEEP_FOR = timedelta(days=1)
 PRUNE_EVERY = timedelta(hours=1)
 
-opt_outs_table = sa.Table(
-    "sms_opt_outs",
-    metadata,
-    sa.Column("phone", sa.String(32), primary_key=True),
-    sa.Column("opted_out_at", sa.DateTime, nullable=False),
-)
-processed_table = sa.Table(
-    "sms_processed",
-    metadata,
-    sa.Column("message_sid", sa.String(64), primary_key=True),
-    sa.Column("response", sa.Text),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
-threads_table = sa.Table(
-    "sms_threads",
-    metadata,
-    sa.Column("phone", sa.String(32), primary_key=True),
-    sa.Column("pending", sa.Text, nullable=False),
-    sa.Column("options", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-)
 
+def options_to_json(options: Sequence[Button]) -> List[Dict[str, str]]:
+    """Options in a JSON-friendly form for storage."""
+    return [{"title": option.title, "payload": option.payload} for option in options]
+
+
+def options_from_json(raw: Any) -> List[Button]:
+    """Options read back from storage; malformed entries are dropped."""
+    entries = raw if isinstance(raw, list) else []
+    return [
+        Button(str(entry["title"]), str(entry["payload"]))
+        for entry in entries
+        if isinstance(entry, Mapping) and entry.get("title") and entry.get("payload")
+    ]
 
 
 @dataclass(frozen=True)
@@ -59,8 +51,7 @@ class Thread:
 
 
 # Phone numbers never reach error logs: meso.store.db engines hide SQL parameters.
-_ENGINES = EngineCache(migrated=True)
-_engine = _ENGINES.get
+_engine = db.engine
 
 
 class SmsStateStore:

@@ -20,22 +20,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from meso.store.db import EngineCache
+from meso.store.rasa_events import events_table
 
 logger = logging.getLogger(__name__)
 
 PATIENT, ASSISTANT = "patient", "assistant"
 MAX_EVENTS = 5000  # a transcript longer than this is cut (oldest kept)
-
-# Rasa's table, declared lightweight: the console never creates or alters it.
-events_table = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("data", sa.Text),
-)
-
 
 class TranscriptUnavailable(Exception):
     """The tracker store exists but cannot be read right now."""

@@ -23,9 +23,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 from devstack.postgres import PostgresServer, free_port
-from meso.cases.escalations import EscalationStore, dispose_engines, outbox_table
+from meso.cases.escalations import EscalationStore, dispose_engines
 from meso.notify import alerts
 from meso.notify.outbox import OutboxDispatcher
+from meso.store.tables import outbox_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret"

@@ -15,8 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from devstack.postgres import PostgresServer
-from meso.cases.escalations import Contact, EscalationStore, dispose_engines, outbox_table
+from meso.cases.escalations import Contact, EscalationStore, dispose_engines
 from meso.cases.spool import ResilientEscalations, Spool
+from meso.store.tables import outbox_table
 
 
 @pytest.fixture()

@@ -12,8 +12,9 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from meso.accounts.audit import AuditLog
-from meso.accounts.users import StaffUserStore, users_table
+from meso.accounts.users import StaffUserStore
 from meso.settings import Settings
+from meso.store.tables import users_table
 from staff import manage
 from tests.staff.conftest import (
     BASE_URL,

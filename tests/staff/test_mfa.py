@@ -21,10 +21,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from meso.accounts.audit import AuditLog
-from meso.accounts.mfa import CodeCheck, SecondFactorStore, recovery_table, totp_table
+from meso.accounts.mfa import CodeCheck, SecondFactorStore
 from meso.accounts.users import StaffUserStore
 from meso.cases.escalations import EscalationStore
 from meso.settings import Settings
+from meso.store.tables import recovery_table, totp_table
 from staff import manage
 from staff.mfa import ISSUER
 from staff.qr import qr_data_uri
