@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 
 from meso.cases.escalations import EscalationStore
@@ -89,7 +88,7 @@ def escalations() -> ResilientEscalations:
         EscalationStore.from_settings(config), Spool(config.data_dir / "spool")
     )
     # Replays spooled cases once the database is back.
-    resilient.start_drainer(float(os.environ.get("SPOOL_DRAIN_SECONDS", "30")))
+    resilient.start_drainer(config.spool_drain_seconds)
     return resilient
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict
@@ -45,7 +44,7 @@ def restore_log_level() -> None:
     logger to WARNING through setuptools' distutils shim, which silenced every INFO
     line of this project in the Rasa process.
     """
-    logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    logging.getLogger().setLevel(get_settings().log_level)
 
 
 @lru_cache(maxsize=4)
@@ -114,7 +113,7 @@ class HealthInput(InputChannel):
     def blueprint(self, on_new_message: Any) -> Blueprint:
         install()
         health = Blueprint("healthz", __name__)
-        wait = float(os.environ.get("TRACKER_STARTUP_WAIT_SECONDS", tracker_guard.DEFAULT_STARTUP_WAIT))
+        wait = get_settings().tracker_startup_wait_seconds
 
         @health.listener("after_server_start")
         def tracker_store_or_exit(app: Sanic, _loop: Any) -> None:

@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 COOL_DOWN = 5.0
 PROBE_SECONDS = 1.0
 SQLITE_BUSY_S = 2.0  # Rasa is the only writer; its transactions take milliseconds
-DEFAULT_STARTUP_WAIT = 10.0
 EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE
 
 TRACKER_STORE = Incident()
