@@ -45,7 +45,7 @@ $(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
 train: $(MODEL_STAMP)
 
 run: setup train
-	@$(RUNENV) python -m meso.alerts
+	@$(RUNENV) python -m meso.notify.alerts
 	$(RUNENV) honcho start --env /dev/null --procfile Procfile
 
 test: setup train
@@ -70,8 +70,8 @@ bench: setup train
 
 # Style, types of every package, and the layers (pyproject.toml [tool.importlinter]).
 lint: setup
-	$(VENV)/bin/ruff check meso actions components channels staff tests scripts serving bench
-	$(VENV)/bin/mypy meso actions components channels staff serving
+	$(VENV)/bin/ruff check meso actions components channels staff tests scripts serving bench devstack
+	$(VENV)/bin/mypy meso actions components channels staff serving bench devstack
 	$(VENV)/bin/lint-imports
 
 clean:

@@ -11,19 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.messaging import send
-from meso import answers
-from meso.answer_counts import ANSWERED, DECLINED
+from meso.content import answers
+from meso.content.facts import FactBook
+from meso.content.phrases import say
 from meso.content.respond import Answer, respond
-from meso.facts import FactBook
 from meso.language import answer_language
-from meso.phrases import say
 from meso.replies import Reply
+from meso.review.answer_counts import ANSWERED, DECLINED
 
 # Questions already explained by a disclosure's reply are not answered again.
 EXPLAINED_TOPICS = frozenset({"contraindications", "age_limit"})
 # Intents that are not a question about mesotherapy as far as the classifier can
 # tell: still answered when the answer index is sure, else the topic menu.
-UNSURE_INTENTS = {"out_of_scope": "outside_scope", "nlu_fallback": "not_understood"}  # keys of meso.phrases
+UNSURE_INTENTS = {"out_of_scope": "outside_scope", "nlu_fallback": "not_understood"}  # keys of meso.content.phrases
 
 
 def language_of(tracker: Tracker) -> str:

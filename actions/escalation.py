@@ -15,13 +15,14 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import answer_besides_disclosure, answer_latest, answer_unconfirmed_disclosure
 from actions.messaging import send
-from meso import answers, handoff
+from meso.cases import handoff
+from meso.cases.escalations import Contact
+from meso.cases.spool import RecordOutcome
+from meso.content import answers
+from meso.content.phrases import say
 from meso.content.respond import looks_like_question
-from meso.escalations import Contact
 from meso.language import LANGUAGE_WORDS, answer_language, preferred_language
-from meso.phrases import say
 from meso.replies import Button, Reply
-from meso.spool import RecordOutcome
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -301,7 +302,7 @@ class _AskContactSlot(Action):
     """Asks for one call-back detail (Rasa forms call `action_ask_<slot>`)."""
 
     slot = ""
-    question = ""  # a key of meso.phrases
+    question = ""  # a key of meso.content.phrases
     yes_no = False
 
     def name(self) -> str:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 
-from meso.answer_counts import AnswerCounts, BufferedCounts
-from meso.clinic import Clinic, load_clinic
+from meso.cases.escalations import EscalationStore
+from meso.cases.spool import ResilientEscalations, Spool
+from meso.content.clinic import Clinic, load_clinic
+from meso.content.facts import FactBook, FactsStore
 from meso.content.index import AnswerIndex, IndexCache
 from meso.content.spanish import SPANISH_FILE, SpanishCache
-from meso.escalations import EscalationStore
-from meso.facts import FactBook, FactsStore
-from meso.published_facts import PublishedFacts
+from meso.review.answer_counts import AnswerCounts, BufferedCounts
+from meso.review.published_facts import PublishedFacts
+from meso.review.unanswered import UnansweredStore
 from meso.settings import Settings, get_settings
-from meso.spool import ResilientEscalations, Spool
-from meso.unanswered import UnansweredStore
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def escalations() -> ResilientEscalations:
         EscalationStore.from_settings(config), Spool(config.data_dir / "spool")
     )
     # Replays spooled cases once the database is back.
-    resilient.start_drainer(float(os.environ.get("SPOOL_DRAIN_SECONDS", "30")))
+    resilient.start_drainer(config.spool_drain_seconds)
     return resilient
 
 

@@ -18,7 +18,7 @@ RESULTS = phases.ROOT / "results" / "bench" / "latest.json"
 DOC = phases.ROOT / "docs" / "BENCHMARK.md"
 
 # Load tests send faster than a person: the per-sender and per-IP rate limits are
-# off, as in tests/support/stack.py (all the load comes from one loopback address).
+# off, as in devstack/stack.py (all the load comes from one loopback address).
 NO_RATE_LIMITS = {"RATE_LIMIT_PER_SENDER": "0", "RATE_LIMIT_PER_IP": "0", "RATE_LIMIT_SMS_PER_IP": "0"}
 
 

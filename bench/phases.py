@@ -15,9 +15,9 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from bench.load import Tally, run_load
 from bench.mix import Conversation, conversations
 from bench.procs import Process, environment, first_answer, spawn, wait_answering
-from tests.support.postgres import start_postgres
-from tests.support.redis import start_redis
-from tests.support.stack import free_port, make_stack
+from devstack.postgres import start_postgres
+from devstack.redis import start_redis
+from devstack.stack import free_port, make_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "meso.tar.gz"

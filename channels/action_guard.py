@@ -10,7 +10,7 @@ responses such as the emergency instruction never need the action server.
 
 No escalation is lost meanwhile: a risky turn's case (emergency, complication,
 disclosure) is recorded by the Rasa server itself, through the path used for risky
-messages kept from Rasa (`meso.kept`: the database, else the spool), under the turn's
+messages kept from Rasa (`meso.cases.unhandled`: the database, else the spool), under the turn's
 key, so the action server running the same turn late records nothing twice.
 """
 
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections import OrderedDict
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, List, Optional, Tuple
 
 import aiohttp
@@ -30,17 +30,17 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import FollowupAction
 
-from meso import handoff, kept
-from meso.breaker import Breaker, Incident
-from meso.clinic import load_clinic
+from meso.cases import handoff
+from meso.cases import unhandled as kept
+from meso.content.clinic import load_clinic
+from meso.content.phrases import language_or_default, say
+from meso.guard.breaker import Breaker, Incident
 from meso.language import answer_language
-from meso.phrases import language_or_default, say
-from meso.settings import get_settings
+from meso.settings import Settings, get_settings
 from meso.text import clean_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ACTION_TIMEOUT = 3.0
 MIN_ACTION_SECONDS = 0.5  # a call made late in the turn still gets this long
 PROBE_SECONDS = 0.5  # while the breaker is open: is the action server back?
 COOL_DOWN = 10.0
@@ -59,7 +59,7 @@ def outage_message(handoff_state: Optional[str] = None, language: Optional[str] 
     """What the patient reads when the assistant cannot run an action, in the
     conversation's language.
 
-    `handoff_state` says what became of a risky message's case (`meso.handoff`); None
+    `handoff_state` says what became of a risky message's case (`meso.cases.handoff`); None
     when the message was not risky.
     """
     clinic = load_clinic(get_settings().facts_dir / "clinic.yml")
@@ -124,9 +124,15 @@ def unreachable(error: BaseException) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _settings() -> Settings:
+    """This process's settings, read once: the guard runs on every action call."""
+    return get_settings()
+
+
 async def action_server_up(timeout: float = 1.0) -> bool:
     """True when the action server's /health answers 200 within `timeout`."""
-    url = os.environ.get("ACTION_SERVER_URL", "").rsplit("/webhook", 1)[0]
+    url = _settings().action_server_url.rsplit("/webhook", 1)[0]
     if not url:
         return False
     try:
@@ -183,7 +189,7 @@ def _guarded_run(original: Any) -> Any:
             if not await action_server_up(PROBE_SECONDS):
                 return await _outage_events(self.name(), tracker, turn, "action server unreachable")
             BREAKER.succeeded()
-        budget = float(os.environ.get("ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT))
+        budget = _settings().action_timeout_seconds
         timeout = remaining_budget(_started(turn), time.time(), budget)
         try:
             return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), timeout)

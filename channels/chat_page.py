@@ -27,8 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from meso.clinic import load_clinic
-from meso.privacy import Section, privacy_notice
+from meso.content.clinic import load_clinic
+from meso.content.privacy import Section, privacy_notice
 from meso.settings import PROJECT_ROOT, get_settings
 
 logger = logging.getLogger(__name__)

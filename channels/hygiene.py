@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from channels.limits import escalate_kept_message
-from meso.inbound import FIXED_PAYLOADS, Inbound, screen
-from meso.limited import emergency_instruction
+from meso.guard.hygiene import FIXED_PAYLOADS, Inbound, screen
+from meso.guard.refusals import emergency_instruction
 from meso.text import clean_text
 
 

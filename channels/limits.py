@@ -1,8 +1,8 @@
 """Rate limits and the request size cap of the Rasa server's channels (Sanic adapters).
 
-The limits themselves are `meso.rate_limit` (one process) or
-`meso.shared_rate_limit` (Redis, several processes); the reply to a refused message
-is `meso.limited`. Behind a reverse proxy, set Sanic's SANIC_PROXIES_COUNT (or
+The limits themselves are `meso.guard.rate_limit` (one process) or
+`meso.guard.shared_rate_limit` (Redis, several processes); the reply to a refused message
+is `meso.guard.refusals`. Behind a reverse proxy, set Sanic's SANIC_PROXIES_COUNT (or
 SANIC_REAL_IP_HEADER) so the client address is the patient's, not the proxy's.
 """
 
@@ -16,12 +16,12 @@ from typing import Any, Optional
 from sanic import Blueprint
 from sanic.request import Request
 
-from meso.kept import escalate_kept
-from meso.limited import LimitedReply, language_for, reply_for, screen_kept
-from meso.rate_limit import Decision, Limit, Limiter, RateLimiter
-from meso.risk import Screening
+from meso.cases.unhandled import escalate_kept
+from meso.guard.rate_limit import Decision, Limit, Limiter, RateLimiter
+from meso.guard.refusals import LimitedReply, language_for, reply_for, screen_kept
+from meso.guard.shared_rate_limit import SharedRateLimiter
+from meso.safety.screen import Screening
 from meso.settings import Settings
-from meso.shared_rate_limit import SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Open without a token only in local mode (ASSISTANT_MODE=local, the default, mean
 loopback development); otherwise it needs `Authorization: Bearer $REST_API_TOKEN`, and
 with no token configured it is off (403). Bodies over 16 KB get 413. The input channel
 is always "rest" (Rasa's own channel lets the client name any channel, e.g. "sms").
-Senders with control or bidi characters get 400; metadata is cleaned (`meso.inbound`).
+Senders with control or bidi characters get 400; metadata is cleaned (`meso.guard.hygiene`).
 
 Rate limits per sender and per client IP (`channels.limits`): a refused message gets
 429 with a polite reply in the usual reply list and Retry-After; one the risk screen
@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 
 from channels.hygiene import screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, refused
-from meso.inbound import clean_metadata, valid_sender
+from meso.guard.hygiene import clean_metadata, valid_sender
 from meso.settings import Settings, get_settings
 from meso.text import clean_text
 

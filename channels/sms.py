@@ -12,7 +12,7 @@ that would go to the assistant; STOP, START and HELP are always honoured. A refu
 message gets a polite TwiML reply, or the 911 instruction when it is an emergency.
 
 The first message from a number the tracker store does not know gets a short welcome
-(`meso.welcome`: who we are, not for emergencies, HELP/STOP) before the answer, or
+(`meso.content.welcome`: who we are, not for emergencies, HELP/STOP) before the answer, or
 after it when the answer is the 911 instruction.
 """
 
@@ -34,11 +34,12 @@ from twilio.request_validator import RequestValidator
 
 from channels.hygiene import is_button_payload, screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, escalate_kept_message, refused
-from meso.clinic import load_clinic
+from meso.content.clinic import load_clinic
+from meso.content.welcome import sms_welcome
+from meso.guard.rate_limit import Limiter
 from meso.language import reply_language
-from meso.rate_limit import Limiter
 from meso.settings import Settings, get_settings
-from meso.sms import (
+from meso.sms.messages import (
     Keyword,
     help_reply,
     is_e164,
@@ -53,9 +54,8 @@ from meso.sms import (
     twiml,
     with_welcome,
 )
-from meso.sms_state import SmsStateStore, Thread
+from meso.store.sms_state import SmsStateStore, Thread
 from meso.text import clean_text
-from meso.welcome import sms_welcome
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class _Params(Dict[str, List[str]]):
 
 
 def _fallback_reply() -> str:
-    from channels.guard import outage_message
+    from channels.health import outage_message
 
     return outage_message()
 

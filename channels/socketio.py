@@ -8,7 +8,7 @@ Differences from Rasa's SocketIOInput:
   client's stored id is accepted only with a valid signature, and messages use the id
   bound to the socket, never the one in the message. An event sent with no data is
   answered like an empty message (it used to crash the handler: silence).
-- Every message goes through the shared input hygiene (`meso.inbound`) and the rate
+- Every message goes through the shared input hygiene (`meso.guard.hygiene`) and the rate
   limits per session and per client IP (`channels.limits`); a refused message gets a
   polite reply, or the 911 instruction when it is an emergency.
 - Engine.IO's disconnect does not wait for the session's next poll. Stock Engine.IO
@@ -16,7 +16,7 @@ Differences from Rasa's SocketIOInput:
   cap) by closing the session and then waiting for a GET to collect the close packet:
   with no poll in flight the POST hung until the client gave up. Bodies over
   MAX_PACKET_BYTES also get 413 before Engine.IO sees them.
-- A new session is greeted at once (`meso.welcome`, in the `language` the widget sends
+- A new session is greeted at once (`meso.content.welcome`, in the `language` the widget sends
   with session_request: "en" or "es"): who we are, not for emergencies,
   topic buttons and the privacy line. A resumed session is not greeted again, and no
   message is ever answered with the welcome.
@@ -44,17 +44,17 @@ from socketio import AsyncServer
 from channels.hygiene import screen_inbound
 from channels.limits import cap_request_size, chat_limiter, client_ip, refused
 from channels.widget_session import SessionSigner
-from meso.clinic import load_clinic
-from meso.inbound import clean_metadata
+from meso.content.clinic import load_clinic
+from meso.content.welcome import web_welcome
+from meso.contract import MAX_METADATA_BYTES
+from meso.guard.hygiene import clean_metadata
 from meso.settings import Settings, get_settings
-from meso.sms import URGENT_MARKER
+from meso.sms.messages import URGENT_MARKER
 from meso.text import clean_text
-from meso.welcome import web_welcome
 
 logger = logging.getLogger(__name__)
 
 MAX_PACKET_BYTES = 64 * 1024
-MAX_METADATA_BYTES = 2048
 
 
 def origin_allowed(origin: Optional[str], allowed: tuple[str, ...]) -> bool:

@@ -33,15 +33,14 @@ from sanic import Sanic
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from meso.breaker import Breaker, Incident
+from meso.contract import PG_CONNECT_TIMEOUT_S
+from meso.guard.breaker import Breaker, Incident
 
 logger = logging.getLogger(__name__)
 
 COOL_DOWN = 5.0
 PROBE_SECONDS = 1.0
 SQLITE_BUSY_S = 2.0  # Rasa is the only writer; its transactions take milliseconds
-PG_CONNECT_TIMEOUT_S = 2
-DEFAULT_STARTUP_WAIT = 10.0
 EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE
 
 TRACKER_STORE = Incident()

@@ -2,7 +2,7 @@
 
 Rasa's LogisticRegressionClassifier labels the whole message; its ranking is too
 confident to reveal a second question. This subclass keeps that label and adds,
-under `clauses`, the intent of each clause `meso.clauses` finds. A clause's
+under `clauses`, the intent of each clause `meso.content.clauses` finds. A clause's
 features are built from the message's own token features (the featurizers are not
 run again): counts add up over the clause's tokens, regex matches are any-of.
 """
@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix, hstack, vstack
 
-from meso.clauses import clause_spans
+from meso.content.clauses import clause_spans
 
 CLAUSES = "clauses"
 

@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from meso.language import choice, turn_language
-from meso.risk import Screening, get_risk_screen
+from meso.safety.screen import Screening, get_risk_screen
 
 RISK = "risk"
 LANGUAGE_ENTITY = "language"
@@ -97,7 +97,7 @@ def turn_risk(screening: Screening, classified: Optional[str]) -> Dict[str, Any]
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class RiskScreen(GraphComponent):
-    """Applies `meso.risk.RiskScreen` to each parsed message."""
+    """Applies `meso.safety.screen.RiskScreen` to each parsed message."""
 
     @classmethod
     def create(

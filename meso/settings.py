@@ -96,7 +96,7 @@ class Settings:
     staff_login_max_failures_per_ip: int = field(
         default_factory=lambda: int(_env("STAFF_LOGIN_MAX_FAILURES_PER_IP", "20"))
     )
-    # Rate limits of the chat channels (meso.rate_limit): messages per window; 0 = off.
+    # Rate limits of the chat channels (meso.guard.rate_limit): messages per window; 0 = off.
     rate_limit_window_seconds: float = field(default_factory=lambda: float(_env("RATE_LIMIT_WINDOW_SECONDS", "60")))
     rate_limit_per_sender: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_SENDER", "20")))
     rate_limit_per_ip: int = field(default_factory=lambda: int(_env("RATE_LIMIT_PER_IP", "60")))
@@ -104,6 +104,17 @@ class Settings:
     # Where the limits are counted: RATE_LIMIT_REDIS_URL, else the lock store's Redis when
     # LOCK_STORE_TYPE=redis (several processes), else "" (in this process).
     rate_limit_redis_url: str = field(default_factory=lambda: _env("RATE_LIMIT_REDIS_URL") or _lock_store_redis_url())
+    # The action server's webhook (endpoints.yml), probed by the Rasa server's action guard.
+    action_server_url: str = field(default_factory=lambda: _env("ACTION_SERVER_URL"))
+    # Turn-wide budget of one action run, seen from the Rasa server.
+    action_timeout_seconds: float = field(default_factory=lambda: float(_env("ACTION_TIMEOUT_SECONDS", "3.0")))
+    # How long the Rasa server waits for its tracker store at start-up before exiting.
+    tracker_startup_wait_seconds: float = field(
+        default_factory=lambda: float(_env("TRACKER_STARTUP_WAIT_SECONDS", "10.0"))
+    )
+    # How often the action server replays spooled cases once the database is back.
+    spool_drain_seconds: float = field(default_factory=lambda: float(_env("SPOOL_DRAIN_SECONDS", "30")))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO").upper())
     # Largest HTTP request body the Rasa server reads at all (the channels cap lower).
     max_request_bytes: int = field(default_factory=lambda: int(_env("MAX_REQUEST_BYTES", str(1024 * 1024))))
 

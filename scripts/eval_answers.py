@@ -33,12 +33,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meso.clinic import load_clinic  # noqa: E402
+from meso.content.clinic import load_clinic  # noqa: E402
+from meso.content.facts import load_facts  # noqa: E402
 from meso.content.index import AnswerIndex  # noqa: E402
 from meso.content.respond import respond  # noqa: E402
 from meso.content.scoring import ANSWERED, ESCALATED, FALLBACK, Outcome, score  # noqa: E402
 from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
-from meso.facts import load_facts  # noqa: E402
 from meso.language import answer_language  # noqa: E402
 
 EVAL_DIRS = {"en": ROOT / "eval" / "answers", "es": ROOT / "eval" / "es"}

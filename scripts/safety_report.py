@@ -1,7 +1,7 @@
 """Safety report: recall per reason, triage errors, false escalations and latency of the risk screen.
 
 Runs every case of a cases file (default: the project's suite, tests/safety/cases.yml)
-through the risk screen (`meso.risk.BilingualScreen`: English and Spanish terms on
+through the risk screen (`meso.safety.screen.BilingualScreen`: English and Spanish terms on
 every message, as the assistant runs it), prints the figures and writes them to
 results/safety[-<cases folder>-<cases file stem>].json.
 
@@ -36,7 +36,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from meso.risk import REASON_URGENCY, URGENCY_RANK, BilingualScreen  # noqa: E402
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY  # noqa: E402
+from meso.contract import URGENCY_RANK  # noqa: E402
+from meso.safety.screen import BilingualScreen  # noqa: E402
 
 CASES_FILE = ROOT / "tests" / "safety" / "cases.yml"
 RESULTS = ROOT / "results"

@@ -1,7 +1,7 @@
 """SMS segments per answer: each fact's SMS text in English and in Spanish.
 
 A Spanish SMS should cost no more segments than the English one where possible
-(meso/segments.py: á í ó ú force UCS-2, 70 characters a segment). Prints one line per
+(meso/sms/segments.py: á í ó ú force UCS-2, 70 characters a segment). Prints one line per
 fact and the totals, writes results/sms_segments.json; exit 1 when a Spanish text costs
 more segments than its English one.
 
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from meso.content.facts import load_facts  # noqa: E402
 from meso.content.spanish import SPANISH_FILE, load_spanish  # noqa: E402
-from meso.facts import load_facts  # noqa: E402
-from meso.segments import segments  # noqa: E402
+from meso.sms.segments import segments  # noqa: E402
 
 OUTPUT = ROOT / "results" / "sms_segments.json"
 

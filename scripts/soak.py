@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from meso.escalations import EscalationStore, dispose_engines  # noqa: E402
-from tests.support.stack import Stack, make_stack  # noqa: E402
+from devstack.stack import Stack, make_stack  # noqa: E402
+from meso.cases.escalations import EscalationStore, dispose_engines  # noqa: E402
 
 RESULTS = ROOT / "results" / "soak.json"
 MAX_GROWTH = 0.10

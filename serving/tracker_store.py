@@ -13,7 +13,7 @@ On SQLite its sessions come from its own engine: WAL mode, `synchronous=NORMAL`
 and a small pool. Readers never block the writer, a commit no longer waits for
 the disk (a power cut may lose the last turns; a crash of the process loses
 nothing), and no connection is opened and closed per query, as Rasa's engine does.
-`self.engine` stays Rasa's (channels/guard.py probes and hardens it). Other
+`self.engine` stays Rasa's (channels/health.py probes and hardens it). Other
 databases (PostgreSQL) use Rasa's engine as configured.
 
 Configured in endpoints.yml (`type: serving.tracker_store.TurnSQLTrackerStore`);

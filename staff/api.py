@@ -32,9 +32,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from meso.api_tokens import SCOPES
-from meso.escalations import REASONS, STATUSES, URGENCIES, CaseEvent, Escalation, queue_key
-from meso.transcripts import TranscriptUnavailable, Turn
+from meso.accounts.api_tokens import SCOPES
+from meso.cases.escalations import CaseEvent, Escalation, queue_key
+from meso.contract import REASONS, STATUSES, URGENCIES
+from meso.store.transcripts import TranscriptUnavailable, Turn
 from staff import cursor as cursors
 from staff.console import console_of
 

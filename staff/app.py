@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from meso.escalations import EscalationUnavailable, utcnow
+from meso.cases.escalations import EscalationUnavailable
+from meso.clock import utcnow
 from meso.settings import Settings, get_settings
 from staff import api, auth, content_api, content_pages, dashboard_pages, mfa, pages, unanswered_pages
 from staff.auth import MAX_FORM_BYTES, NotSignedIn, Refused, SecondFactorNeeded

@@ -1,6 +1,6 @@
 """Sign-in (the password step), sign-out, and the dependencies that enforce a session and CSRF.
 
-Web adapter only: passwords are checked by `meso.staff_users`, sessions kept by
+Web adapter only: passwords are checked by `meso.accounts.users`, sessions kept by
 `staff.sessions`, failures counted by `staff.throttle`. A right password opens only a
 pending session; `staff.mfa` asks for the second factor (or enrols it) and replaces it
 with a verified one. Every page with patient data requires a verified session.
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from meso.staff_users import StaffUser
+from meso.accounts.users import StaffUser
 from staff.console import Console, console_of
 from staff.csrf import origin_allowed, tokens_match
 from staff.sessions import StaffSession

@@ -14,17 +14,17 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
-from meso.api_tokens import ApiTokenStore
-from meso.audit import AuditLog
-from meso.dashboard import DashboardData
-from meso.escalations import EscalationStore
-from meso.fact_versions import FactVersionStore
-from meso.facts import default_facts_path
-from meso.question_groups import UnansweredReport
+from meso.accounts.api_tokens import ApiTokenStore
+from meso.accounts.audit import AuditLog
+from meso.accounts.mfa import SecondFactorStore
+from meso.accounts.users import StaffUserStore
+from meso.cases.escalations import EscalationStore
+from meso.content.facts import default_facts_path
+from meso.review.dashboard import DashboardData
+from meso.review.fact_versions import FactVersionStore
+from meso.review.question_groups import UnansweredReport
 from meso.settings import Settings
-from meso.staff_mfa import SecondFactorStore
-from meso.staff_users import StaffUserStore
-from meso.transcripts import TranscriptStore
+from meso.store.transcripts import TranscriptStore
 from staff.csrf import LoginTokens
 from staff.cursor import make_serializer
 from staff.rendering import make_environment

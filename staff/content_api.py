@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from itsdangerous import BadSignature
 from pydantic import BaseModel, Field
 
-from meso.question_groups import QuestionGroup
+from meso.review.question_groups import QuestionGroup
 from staff import cursor as cursors
 from staff.api import API_PREFIX, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NEXT_LINK, Caller, authenticate, requires
 from staff.console import console_of

@@ -2,7 +2,7 @@
 
 Staff save drafts and send them for review; clinicians and admins approve (which
 publishes, live for patients within seconds) or send back with a comment. Each step is
-written to the audit log; a refused step too. The rules live in `meso.fact_versions`.
+written to the audit log; a refused step too. The rules live in `meso.review.fact_versions`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from meso.fact_versions import IN_REVIEW, OPEN_STATUSES, FactVersion, ReviewRefused, UnknownVersion
-from meso.facts import BODY_AREAS, FactsError
+from meso.content.facts import BODY_AREAS, FactsError
+from meso.review.fact_versions import IN_REVIEW, OPEN_STATUSES, FactVersion, ReviewRefused, UnknownVersion
 from staff.auth import Refused, SessionDep, SessionForm
 from staff.console import Console, console_of
 from staff.sessions import StaffSession

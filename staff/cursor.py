@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from meso.escalations import QueueKey
+from meso.cases.escalations import QueueKey
 
 CURSOR_VERSION = 1
 MAX_CURSOR_LENGTH = 512

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Dict, List, Sequence
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from meso import dashboard
-from meso.answer_counts import AnswerCount
-from meso.dashboard import SHARE_OUTCOMES, CaseTimes
+from meso.review import dashboard
+from meso.review.answer_counts import AnswerCount
+from meso.review.dashboard import SHARE_OUTCOMES, CaseTimes
 from staff.auth import Refused, SessionDep
 from staff.charts import grouped_hbars, stacked_bars
 from staff.console import Console, console_of

@@ -29,14 +29,14 @@ import getpass
 import sys
 from typing import List, Optional, TextIO
 
-from meso.api_tokens import DEFAULT_DAYS, SCOPES, ApiTokenStore, TokenExists, UnknownToken
-from meso.audit import AuditLog
-from meso.escalations import utcnow
-from meso.fact_versions import FactVersionStore
-from meso.facts import default_facts_path, display_path, read_facts_data
+from meso.accounts.api_tokens import DEFAULT_DAYS, SCOPES, ApiTokenStore, TokenExists, UnknownToken
+from meso.accounts.audit import AuditLog
+from meso.accounts.mfa import SecondFactorStore
+from meso.accounts.users import ROLES, StaffUserStore, UnknownUser, UserExists
+from meso.clock import utcnow
+from meso.content.facts import default_facts_path, display_path, read_facts_data
+from meso.review.fact_versions import FactVersionStore
 from meso.settings import Settings, get_settings
-from meso.staff_mfa import SecondFactorStore
-from meso.staff_users import ROLES, StaffUserStore, UnknownUser, UserExists
 from staff.retention import purge
 from staff.sessions import SessionStore
 

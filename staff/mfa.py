@@ -5,7 +5,7 @@ without a confirmed key enrols first: a QR code and the key typed out, confirmed
 code, then ten recovery codes shown once. Otherwise the user gives a code from the app
 or one recovery code. Success replaces the pending session with a verified one. Failures
 count in the sign-in throttle (per account and per client address), and every step is
-audited. Keys, codes and replays are checked by `meso.staff_mfa`.
+audited. Keys, codes and replays are checked by `meso.accounts.mfa`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from meso.staff_mfa import AlreadyEnrolled, CodeCheck
+from meso.accounts.mfa import AlreadyEnrolled, CodeCheck
 from staff.auth import AnySessionDep, AnySessionForm, client_ip, set_session_cookie, start_session
 from staff.console import Console, console_of
 from staff.qr import qr_data_uri

@@ -11,16 +11,9 @@ from typing import Annotated, Callable, List, Optional
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from meso.escalations import (
-    ACTIVE_STATUSES,
-    REASONS,
-    STATUSES,
-    URGENCIES,
-    Escalation,
-    EscalationNotFound,
-    InvalidTransition,
-)
-from meso.transcripts import TranscriptUnavailable
+from meso.cases.escalations import Escalation, EscalationNotFound, InvalidTransition
+from meso.contract import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES
+from meso.store.transcripts import TranscriptUnavailable
 from staff.api import MAX_CASE_ID
 from staff.auth import AdminDep, Refused, SessionDep, SessionForm
 from staff.console import console_of

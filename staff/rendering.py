@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import jinja2
 
-from meso.alerts import LANGUAGE_NAMES
+from meso.notify.alerts import LANGUAGE_NAMES
 from meso.text import clean_text
 from staff.views import CHANNEL_LABELS, REASON_LABELS, URGENCY_LABELS
 

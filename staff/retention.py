@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from meso.audit import AuditLog
-from meso.escalations import EscalationStore, utcnow
-from meso.question_groups import UnansweredReport
+from meso.accounts.audit import AuditLog
+from meso.cases.escalations import EscalationStore
+from meso.clock import utcnow
+from meso.review.question_groups import UnansweredReport
+from meso.review.unanswered import UnansweredStore
 from meso.settings import Settings
-from meso.transcripts import TranscriptStore
-from meso.unanswered import UnansweredStore
+from meso.store.transcripts import TranscriptStore
 
 
 @dataclass(frozen=True)

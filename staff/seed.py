@@ -13,23 +13,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from meso.escalations import Contact, EscalationStore, utcnow
+from meso.cases.escalations import Contact, EscalationStore
+from meso.clock import utcnow
 from meso.settings import Settings
-from meso.transcripts import sqlite_path
-
-# The columns of Rasa 3.6's SQLTrackerStore table (rasa/core/tracker_store.py, SQLEvent).
-_tracker_metadata = sa.MetaData()
-tracker_events = sa.Table(
-    "events",
-    _tracker_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
+from meso.store.rasa_events import events_table, rasa_metadata
+from meso.store.transcripts import sqlite_path
 
 # (who, text, intent or utter action)
 Exchange = Tuple[str, str, str]
@@ -244,10 +232,10 @@ def write_tracker_rows(url: str, rows: Sequence[Dict[str, Any]]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, future=True)
     try:
-        _tracker_metadata.create_all(engine, checkfirst=True)
+        rasa_metadata.create_all(engine, checkfirst=True)
         with engine.begin() as connection:
             if rows:
-                connection.execute(tracker_events.insert(), list(rows))
+                connection.execute(events_table.insert(), list(rows))
     finally:
         engine.dispose()
 

@@ -19,21 +19,10 @@ from typing import Callable, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.audit import shared_engine
-from meso.db import metadata
-from meso.escalations import UTCDateTime, utcnow
-from meso.staff_users import StaffUser, users_table
-
-sessions_table = sa.Table(
-    "staff_sessions",
-    metadata,
-    sa.Column("id_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("csrf_token", sa.String(64), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("last_seen_at", UTCDateTime, nullable=False),
-    sa.Column("verified", sa.Boolean, nullable=False, default=False),
-)
+from meso.accounts.audit import shared_engine
+from meso.accounts.users import StaffUser
+from meso.clock import utcnow
+from meso.store.tables import sessions_table, users_table
 
 PENDING_MAX_AGE = timedelta(minutes=10)
 

@@ -14,19 +14,10 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from meso.audit import shared_engine
-from meso.db import metadata
-from meso.escalations import UTCDateTime, utcnow
-from meso.staff_users import normalize_username
-
-attempts_table = sa.Table(
-    "login_attempts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("ip", sa.String(64), nullable=False),
-)
+from meso.accounts.audit import shared_engine
+from meso.accounts.users import normalize_username
+from meso.clock import utcnow
+from meso.store.tables import attempts_table
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from meso.facts import FactsError
-from meso.question_groups import ANSWERED, DECISIONS, QuestionGroup
+from meso.content.facts import FactsError
+from meso.review.question_groups import ANSWERED, DECISIONS, QuestionGroup
 from staff.auth import Refused, SessionDep, SessionForm
 from staff.console import console_of
 

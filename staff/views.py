@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
-from meso.escalations import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES, CaseEvent, Escalation
+from meso.cases.escalations import CaseEvent, Escalation
+from meso.contract import ACTIVE_STATUSES, REASONS, STATUSES, URGENCIES
+from meso.store.transcripts import PATIENT, Turn
 from meso.text import clean_text
-from meso.transcripts import PATIENT, Turn
 
 # Queue status filter: "active" (open and claimed, the default) or "all" besides the statuses.
 STATUS_FILTERS = ("active", *STATUSES, "all")

@@ -6,8 +6,8 @@ from typing import Callable, Iterator, TypeVar
 
 import pytest
 
-from tests.support.postgres import PostgresServer, start_postgres
-from tests.support.redis import RedisServer, start_redis
+from devstack.postgres import PostgresServer, start_postgres
+from devstack.redis import RedisServer, start_redis
 
 Server = TypeVar("Server")
 

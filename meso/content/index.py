@@ -18,8 +18,8 @@ from typing import Dict, List, Literal, Optional, Tuple
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from meso.content.facts import FactBook
 from meso.content.wording import content_words, matching_form, spanish_form
-from meso.facts import FactBook
 
 Kind = Literal["fact", "not_covered", "clinic"]
 # Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.

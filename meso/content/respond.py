@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from meso.answers import callback_buttons, facts_reply
-from meso.clauses import clause_spans
-from meso.clinic import Clinic
 from meso.content.answerability import Decision, decide
+from meso.content.answers import callback_buttons, facts_reply
+from meso.content.clauses import clause_spans
+from meso.content.clinic import Clinic
+from meso.content.facts import Fact, FactBook
 from meso.content.index import AnswerIndex
-from meso.facts import Fact, FactBook
-from meso.phrases import say
+from meso.content.phrases import say
 from meso.replies import Reply, join
 
 MAX_FACTS = 4

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from meso.facts import (
+from meso.content.facts import (
     CLINIC_DETAILS,
     SMS_LIMIT,
     FactBook,

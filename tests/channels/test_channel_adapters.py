@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from channels.chat_page import ChatPageInput
 from channels.rest import MAX_BODY_BYTES, RestInput
 from channels.sms import SmsInput
-from meso.clinic import load_clinic
+from meso.content.clinic import load_clinic
 from meso.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 import httpx
 import pytest
 
-from tests.support.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
 
 PER_IP = 2
 

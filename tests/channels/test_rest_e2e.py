@@ -9,10 +9,10 @@ from typing import Iterator, List
 import httpx
 import pytest
 
-from meso.answers import menu_question
-from meso.facts import default_facts_path, load_facts
-from meso.inbound import EMPTY_REPLY, TOO_LONG_REPLY
-from tests.support.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
+from meso.content.answers import menu_question
+from meso.content.facts import default_facts_path, load_facts
+from meso.guard.hygiene import EMPTY_REPLY, TOO_LONG_REPLY
 
 
 @pytest.fixture(scope="module")

@@ -21,14 +21,14 @@ import pytest
 import yaml
 from twilio.request_validator import RequestValidator
 
+from devstack.stack import Stack, running_stack
+from meso.content.facts import load_facts
 from meso.content.spanish import load_spanish
-from meso.facts import load_facts
-from meso.limited import domain_responses
-from meso.segments import segments
+from meso.guard.refusals import domain_responses
 from meso.settings import PROJECT_ROOT
-from meso.sms import MORE_SUFFIX, SMS_MAX_CHARS
-from meso.sms_state import SmsStateStore, Thread
-from tests.support.stack import Stack, running_stack
+from meso.sms.messages import MORE_SUFFIX, SMS_MAX_CHARS
+from meso.sms.segments import segments
+from meso.store.sms_state import SmsStateStore, Thread
 
 TOKEN = "test-twilio-auth-token"
 PUBLIC_URL = "https://assistant.clinic.example/webhooks/sms/webhook"

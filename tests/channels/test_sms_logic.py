@@ -1,4 +1,4 @@
-"""SMS shaping and keywords (meso.sms) and the SMS state store (meso.sms_state)."""
+"""SMS shaping and keywords (meso.sms.messages) and the SMS state store (meso.store.sms_state)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meso.clinic import Clinic
+from meso.content.clinic import Clinic
 from meso.replies import Button
-from meso.sms import (
+from meso.sms.messages import (
     MESSAGES_PER_TURN,
     MORE_SUFFIX,
     SMS_MAX_CHARS,
@@ -33,7 +33,7 @@ from meso.sms import (
     twiml,
     with_welcome,
 )
-from meso.sms_state import SmsStateStore, Thread
+from meso.store.sms_state import SmsStateStore, Thread
 
 SENTENCE = "Mesotherapy involves injecting small amounts of vitamins into the middle layer of the skin."
 PAYLOAD_TEXT = re.compile(r"(^|\s)/[a-z_]+")

@@ -21,13 +21,13 @@ import pytest
 import socketio
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from devstack.stack import Stack, running_stack
+from meso.content.facts import default_facts_path, load_facts
 from meso.content.spanish import SPANISH_FILE, load_spanish
-from meso.facts import default_facts_path, load_facts
-from meso.inbound import EMPTY_REPLY
-from meso.limited import domain_responses
+from meso.guard.hygiene import EMPTY_REPLY
+from meso.guard.refusals import domain_responses
 from tests.support.axe import assert_accessible
 from tests.support.browser import chromium
-from tests.support.stack import Stack, running_stack
 from tests.support.widget import WELCOME_COUNT
 
 EVIL_ORIGIN = "http://evil.example"

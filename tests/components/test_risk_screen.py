@@ -7,7 +7,7 @@ from typing import Optional
 import pytest
 
 from components.risk_screen import risk_intent, turn_risk
-from meso.risk import Finding, Screening
+from meso.safety.screen import Finding, Screening
 
 EMERGENCY = Screening((Finding("emergency", "emergency", "can't breathe"),))
 CRISIS = Screening((Finding("emergency", "emergency", "want to die", crisis=True),))

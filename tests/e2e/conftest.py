@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.support.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="package")

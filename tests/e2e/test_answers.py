@@ -13,9 +13,9 @@ from typing import Iterator
 import pytest
 import yaml
 
-from meso.facts import load_facts
+from devstack.stack import Stack, running_stack
+from meso.content.facts import load_facts
 from meso.settings import PROJECT_ROOT
-from tests.support.stack import Stack, running_stack
 
 BOOK = load_facts(PROJECT_ROOT / "facts" / "facts.yml")
 

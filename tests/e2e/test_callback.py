@@ -7,8 +7,8 @@ from typing import List
 
 import pytest
 
-from meso.escalations import Escalation, EscalationStore
-from tests.support.stack import Stack
+from devstack.stack import Stack
+from meso.cases.escalations import Escalation, EscalationStore
 
 
 def texts(replies: list) -> str:

@@ -17,11 +17,11 @@ from typing import Any, Dict
 import pyotp
 import sqlalchemy as sa
 
-from meso.facts import load_facts
+from devstack.stack import running_stack
+from meso.content.facts import load_facts
 from meso.settings import PROJECT_ROOT
 from tests.support.browser import chromium
 from tests.support.content_loop import FACT, PASSWORD, QUESTION, staff_accounts, texts, wait_for_answer
-from tests.support.stack import running_stack
 from tests.support.staff_server import start_staff
 from tests.support.widget import WELCOME_COUNT
 

@@ -11,8 +11,8 @@ from typing import Dict, List, Tuple
 import pytest
 import yaml
 
+from devstack.stack import Stack
 from meso.settings import PROJECT_ROOT
-from tests.support.stack import Stack
 
 ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 

@@ -14,9 +14,9 @@ from typing import Iterator, List
 import httpx
 import pytest
 
-from meso.escalations import EscalationStore, dispose_engines
+from devstack.stack import Stack, running_stack
+from meso.cases.escalations import EscalationStore, dispose_engines
 from tests.channels.test_sms_e2e import PUBLIC_URL, TOKEN, known_phone, text
-from tests.support.stack import Stack, running_stack
 
 MESSAGES = [  # (message, reason, urgency)
     ("There was pus in my stomach and a 10cm hole appeared... I got an injection to get rid of belly fat",

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from meso.escalations import EscalationStore
-from tests.support.stack import Stack
+from devstack.stack import Stack
+from meso.cases.escalations import EscalationStore
 
 CASES = [
     ("I can't breathe and my throat is swelling", "emergency", "emergency", "911"),

@@ -11,12 +11,12 @@ import httpx
 import pytest
 import yaml
 
+from devstack.stack import Stack
+from meso.cases.escalations import EscalationStore
+from meso.content.facts import load_facts
 from meso.content.spanish import load_spanish
-from meso.escalations import EscalationStore
-from meso.facts import load_facts
-from meso.limited import domain_responses, variation
+from meso.guard.refusals import domain_responses, variation
 from meso.settings import PROJECT_ROOT
-from tests.support.stack import Stack
 
 ENGLISH = load_facts(PROJECT_ROOT / "facts" / "facts.yml")
 SPANISH = load_spanish(PROJECT_ROOT / "facts" / "facts_es.yml", ENGLISH)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.support.stack import ROOT, Stack, running_stack
+from devstack.stack import ROOT, Stack, running_stack
 from tests.support.staff_server import StaffServer, start_staff
 
 REST_TOKEN = "fuzz-rest-token-0123456789abcdef"

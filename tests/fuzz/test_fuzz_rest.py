@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devstack.stack import Stack
 from tests.fuzz.conftest import FUZZ, REST_TOKEN, FuzzRecord, assert_healthy
 from tests.fuzz.strategies import dumps, json_values, messages, texts
-from tests.support.stack import Stack
 
 SENDERS = [f"fuzz-rest-{number}" for number in range(40)]
 AUTH = {"Authorization": f"Bearer {REST_TOKEN}"}

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from meso.sms import SMS_MAX_CHARS
+from devstack.stack import Stack
+from meso.sms.messages import SMS_MAX_CHARS
 from tests.fuzz.conftest import FUZZ, SMS_URL, TWILIO_TOKEN, FuzzRecord, assert_healthy
 from tests.fuzz.strategies import phrases, texts
-from tests.support.stack import Stack
 
 PHONES = [f"+1661555{number:04d}" for number in range(25)]
 _SIDS = itertools.count(1)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devstack.stack import Stack
 from tests.fuzz.conftest import FUZZ, FuzzRecord, assert_healthy
 from tests.fuzz.strategies import json_values, messages, texts
-from tests.support.stack import Stack
 from tests.support.widget import Widget
 
 PER_SESSION = 40  # examples sent over one widget session before a new one is opened

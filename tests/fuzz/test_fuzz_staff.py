@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from meso.api_tokens import SCOPES, ApiTokenStore
-from meso.escalations import Contact, EscalationStore
+from devstack.stack import Stack
+from meso.accounts.api_tokens import SCOPES, ApiTokenStore
+from meso.cases.escalations import Contact, EscalationStore
 from tests.fuzz.conftest import FUZZ, STAFF_API_TOKEN, FuzzRecord, assert_healthy
 from tests.fuzz.strategies import texts
-from tests.support.stack import Stack
 from tests.support.staff_server import StaffServer
 
 AUTH = {"Authorization": f"Bearer {STAFF_API_TOKEN}"}  # the deprecated shared token: every scope

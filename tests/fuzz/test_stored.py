@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from meso.inbound import FIXED_PAYLOADS
+from devstack.stack import Stack
+from meso.guard.hygiene import FIXED_PAYLOADS
 from tests.fuzz.conftest import FuzzRecord, assert_healthy
 from tests.hostile.checks import is_clean
-from tests.support.stack import Stack
 from tests.support.stores import all_user_texts
 
 

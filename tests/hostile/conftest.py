@@ -14,8 +14,8 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from meso.staff_users import StaffUserStore
-from tests.support.stack import Stack, running_stack
+from devstack.stack import Stack, running_stack
+from meso.accounts.users import StaffUserStore
 from tests.support.staff_server import StaffServer, start_staff
 
 REST_TOKEN = "hostile-rest-token-0123456789abcdef"

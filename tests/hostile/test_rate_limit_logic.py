@@ -1,10 +1,11 @@
-"""The pure limiter (meso.rate_limit) and the reply to refused messages (meso.limited)."""
+"""The pure limiter (meso.guard.rate_limit) and the reply to refused messages (meso.guard.refusals)."""
 
 from __future__ import annotations
 
 import yaml
 
-from meso.limited import (
+from meso.guard.rate_limit import Limit, RateLimiter, SlidingWindow
+from meso.guard.refusals import (
     FALLBACK_RESPONSES,
     FALLBACK_RESPONSES_ES,
     LIMITED_REPLIES,
@@ -15,8 +16,7 @@ from meso.limited import (
     limited_reply,
     variation,
 )
-from meso.rate_limit import Limit, RateLimiter, SlidingWindow
-from meso.risk import Screening
+from meso.safety.screen import Screening
 from meso.settings import PROJECT_ROOT
 
 

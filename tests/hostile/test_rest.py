@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from channels.rest import MAX_BODY_BYTES
-from meso.inbound import TOO_LONG_REPLY
-from meso.limited import LIMITED_REPLY, domain_responses
+from devstack.stack import Stack
+from meso.guard.hygiene import TOO_LONG_REPLY
+from meso.guard.refusals import LIMITED_REPLY, domain_responses
 from meso.text import clean_text
 from tests.hostile.checks import BINARY_EMERGENCY, DIRTY_EMERGENCY, OVERRIDE_TRICK, is_clean
 from tests.hostile.conftest import PER_IP, PER_SENDER, REST_TOKEN, STAFF_API_TOKEN, client, new_ip
-from tests.support.stack import Stack
 from tests.support.staff_server import StaffServer
 from tests.support.stores import escalation_messages, slot_names, user_events
 

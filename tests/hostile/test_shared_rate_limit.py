@@ -1,4 +1,4 @@
-"""Rate limits shared through a real redis-server (meso.shared_rate_limit): one count
+"""Rate limits shared through a real redis-server (meso.guard.shared_rate_limit): one count
 for every process, hashed keys, and this process's own count while Redis is down."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from typing import Iterator
 import pytest
 import redis as redis_py
 
-from meso.rate_limit import Limit
+from devstack.redis import RedisServer, free_port
+from meso.guard.rate_limit import Limit
+from meso.guard.shared_rate_limit import SharedRateLimiter
 from meso.settings import Settings
-from meso.shared_rate_limit import SharedRateLimiter
-from tests.support.redis import RedisServer, free_port
 
 LIMITS = {"sender": Limit(3, 60), "ip": Limit(5, 60)}
 

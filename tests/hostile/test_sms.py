@@ -10,12 +10,12 @@ from typing import List, Optional
 import httpx
 from twilio.request_validator import RequestValidator
 
-from meso.inbound import TOO_LONG_REPLY
-from meso.limited import LIMITED_REPLY, domain_responses
+from devstack.stack import Stack
+from meso.guard.hygiene import TOO_LONG_REPLY
+from meso.guard.refusals import LIMITED_REPLY, domain_responses
 from meso.text import clean_text
 from tests.hostile.checks import DIRTY_EMERGENCY, is_clean
 from tests.hostile.conftest import PER_SENDER, SMS_PER_IP, SMS_URL, TWILIO_TOKEN, client, new_ip
-from tests.support.stack import Stack
 from tests.support.stores import escalation_messages, slot_names, user_events
 
 _SIDS = itertools.count(1)

@@ -8,7 +8,8 @@ from typing import Iterator
 import httpx
 from argon2 import PasswordHasher
 
-from meso.staff_users import StaffUserStore
+from devstack.stack import Stack
+from meso.accounts.users import StaffUserStore
 from tests.hostile.conftest import (
     STAFF_API_TOKEN,
     STAFF_MAX_FAILURES,
@@ -17,7 +18,6 @@ from tests.hostile.conftest import (
     client,
     new_ip,
 )
-from tests.support.stack import Stack
 from tests.support.staff_server import StaffServer
 
 

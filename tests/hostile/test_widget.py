@@ -12,12 +12,12 @@ import httpx
 import pytest
 import socketio
 
-from meso.inbound import EMPTY_REPLY, TOO_LONG_REPLY
-from meso.limited import LIMITED_REPLY, domain_responses
+from devstack.stack import Stack
+from meso.guard.hygiene import EMPTY_REPLY, TOO_LONG_REPLY
+from meso.guard.refusals import LIMITED_REPLY, domain_responses
 from meso.text import clean_text
 from tests.hostile.checks import DIRTY_EMERGENCY, is_clean
 from tests.hostile.conftest import PER_IP, PER_SENDER, new_ip
-from tests.support.stack import Stack
 from tests.support.stores import eventually, slot_names, user_events
 from tests.support.widget import Widget
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from meso.answer_counts import ANSWERED, DECLINED, AnswerCounts, BufferedCounts
+from meso.review.answer_counts import ANSWERED, DECLINED, AnswerCounts, BufferedCounts
 
 DAY = date(2026, 12, 1)
 

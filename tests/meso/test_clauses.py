@@ -6,7 +6,7 @@ from typing import List
 
 import pytest
 
-from meso.clauses import clause_spans
+from meso.content.clauses import clause_spans
 
 
 def clauses(text: str) -> List[str]:

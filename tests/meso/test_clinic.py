@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from meso.clinic import DETAIL_LABELS, Clinic, ClinicError, load_clinic
+from meso.content.clinic import DETAIL_LABELS, Clinic, ClinicError, load_clinic
 from meso.settings import PROJECT_ROOT
 
 SHIPPED = PROJECT_ROOT / "facts" / "clinic.yml"

@@ -12,8 +12,8 @@ from typing import Iterator, List
 import pytest
 import sqlalchemy as sa
 
-from meso import alerts
-from meso.escalations import (
+from devstack.postgres import PostgresServer, free_port
+from meso.cases.escalations import (
     CaseEvent,
     Contact,
     EscalationNotFound,
@@ -23,8 +23,8 @@ from meso.escalations import (
     dispose_engines,
     outbox_table,
 )
+from meso.notify import alerts
 from meso.settings import Settings
-from tests.support.postgres import PostgresServer, free_port
 
 
 class FakeClock:
@@ -367,7 +367,7 @@ def test_migration_is_idempotent_and_lazy(db_url: str) -> None:
     assert "escalations" not in inspector_tables()  # nothing happens at construction
     assert store.ping()
     assert {"escalations", "escalation_events", "outbox", "alembic_version"} <= inspector_tables()
-    from meso.db import migrate
+    from meso.store.db import migrate
 
     migrate(db_url)  # again: no error, data kept
     store.record("conv-1", "rest", "routine", ["stroke"], "x")

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meso.facts import (
+from meso.content.facts import (
     BODY_AREAS,
     SMS_LIMIT,
     TOPICS,
@@ -371,7 +371,7 @@ def test_a_broken_edit_keeps_the_last_good_book(tmp_path: Path, caplog: pytest.L
     good = store.current()
     bad = edited(MINIMAL, SECRET_TEXT)
     bad["facts"][0]["sms"] = SECRET_TEXT * 10  # over the limit
-    with caplog.at_level(logging.ERROR, logger="meso.facts"):
+    with caplog.at_level(logging.ERROR, logger="meso.content.facts"):
         write(path, bad)
         wait_for(lambda: store.current() is good and store.last_error is not None)
     assert store.current() is good

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from meso.facts import load_facts
+from meso.content.facts import load_facts
 from meso.settings import PROJECT_ROOT
 
 BOOK = load_facts(PROJECT_ROOT / "facts" / "facts.yml")

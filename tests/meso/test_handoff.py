@@ -8,11 +8,12 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from meso import handoff
-from meso.alerts import channel_status, start_banner
-from meso.escalations import EscalationStore, dispose_engines, outbox_table
+from meso.cases import handoff
+from meso.cases.escalations import EscalationStore, dispose_engines
+from meso.cases.spool import ResilientEscalations, Spool
+from meso.notify.alerts import channel_status, start_banner
 from meso.settings import Settings
-from meso.spool import ResilientEscalations, Spool
+from meso.store.tables import outbox_table
 
 
 @pytest.fixture()

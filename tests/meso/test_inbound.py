@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meso.inbound import (
+from meso.guard.hygiene import (
     EMPTY_REPLY,
     FIXED_PAYLOADS,
     MAX_MESSAGE_CHARS,

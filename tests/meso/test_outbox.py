@@ -22,10 +22,11 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
-from meso import alerts
-from meso.escalations import EscalationStore, dispose_engines, outbox_table
-from meso.outbox import OutboxDispatcher
-from tests.support.postgres import PostgresServer, free_port
+from devstack.postgres import PostgresServer, free_port
+from meso.cases.escalations import EscalationStore, dispose_engines
+from meso.notify import alerts
+from meso.notify.outbox import OutboxDispatcher
+from meso.store.tables import outbox_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret"
@@ -349,7 +350,7 @@ def test_cli_delivers_and_stops_on_sigterm(tmp_path: Path, webhook: Webhook) -> 
         "ALERT_EMAIL_TO": "",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "meso.outbox"],
+        [sys.executable, "-m", "meso.notify.outbox"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

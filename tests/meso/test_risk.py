@@ -1,4 +1,4 @@
-"""Tests for meso.risk: red_flags.yml validation and the Screening API."""
+"""Tests for meso.safety.red_flags (red_flags.yml validation), meso.safety.context and the Screening API."""
 
 from __future__ import annotations
 
@@ -11,19 +11,13 @@ from typing import Any, Dict
 import pytest
 import yaml
 
-from meso import risk
-from meso.risk import (
-    REASON_URGENCY,
-    Finding,
-    RedFlagsError,
-    RiskScreen,
-    Screening,
-    get_risk_screen,
-    load_red_flags,
-    normalise,
-)
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY
+from meso.safety import screen as risk
+from meso.safety.context import CONTEXT_RULES, load_context_rules
+from meso.safety.red_flags import RedFlagsError, load_red_flags
+from meso.safety.screen import Finding, RiskScreen, Screening, get_risk_screen, normalise
 
-REPO_FLAGS = Path(risk.__file__).resolve().parent.parent / "facts" / "red_flags.yml"
+REPO_FLAGS = Path(risk.__file__).resolve().parents[2] / "facts" / "red_flags.yml"
 
 
 def minimal() -> Dict[str, Any]:
@@ -92,6 +86,31 @@ def test_validation_errors_name_file_and_entry(tmp_path: Path, mutate: Any, expe
     assert expected in message
 
 
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    data = copy.deepcopy(minimal())
+    data["reasons"]["stroke"]["urgency"] = "soon"
+    data["reasons"]["minor"]["groups"][0]["regex"] = ["(unclosed"]
+    data["reasons"].pop("cancer")
+    path = write(tmp_path, data)
+    with pytest.raises(RedFlagsError) as excinfo:
+        load_red_flags(path)
+    problems = excinfo.value.problems
+    assert len(problems) == 3, problems
+    assert all(str(path) in problem for problem in problems)
+    assert any("reasons.stroke.urgency: bad urgency 'soon'" in p for p in problems)
+    assert any("reasons.minor.groups[0] (minor).regex[0]: invalid regular expression" in p for p in problems)
+    assert any("reasons: missing reason(s) ['cancer']" in p for p in problems)
+
+
+def test_context_rules_are_data_for_both_languages() -> None:
+    english, spanish = (load_context_rules(CONTEXT_RULES[language]) for language in ("en", "es"))
+    assert english["medspacy_defaults"] is True and "free" in english["dropped_default_rules"]
+    assert not spanish.get("medspacy_defaults")
+    for data in (english, spanish):
+        assert data["rules"] and all(set(rule) >= {"literal", "category"} for rule in data["rules"])
+        assert set(data["first_person"]) and set(data["present_words"]) and data["me_too"]
+
+
 def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "red_flags.yml"
     bad.write_text("reasons: [unclosed", encoding="utf-8")
@@ -157,7 +176,7 @@ def test_normalise() -> None:
 
 
 def test_message_text_is_not_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="meso.risk"):
+    with caplog.at_level(logging.DEBUG, logger="meso.safety.screen"):
         get_risk_screen().screen("I had a stroke in 2019")
     assert "stroke in 2019" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.INFO]

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from meso.answers import facts_reply
-from meso.clinic import load_clinic
+from meso.content.answers import facts_reply
+from meso.content.clinic import load_clinic
+from meso.content.facts import FactsError, load_facts
 from meso.content.index import AnswerIndex
+from meso.content.phrases import PHRASES
 from meso.content.respond import respond
 from meso.content.spanish import SpanishCache, load_spanish
-from meso.facts import FactsError, load_facts
-from meso.phrases import PHRASES
-from meso.segments import gsm_friendly, segments
 from meso.settings import PROJECT_ROOT
+from meso.sms.segments import gsm_friendly, segments
 
 FACTS = PROJECT_ROOT / "facts"
 ENGLISH = load_facts(FACTS / "facts.yml")

@@ -14,9 +14,10 @@ from typing import Iterator, List
 import pytest
 import sqlalchemy as sa
 
-from meso.escalations import Contact, EscalationStore, dispose_engines, outbox_table
-from meso.spool import ResilientEscalations, Spool
-from tests.support.postgres import PostgresServer
+from devstack.postgres import PostgresServer
+from meso.cases.escalations import Contact, EscalationStore, dispose_engines
+from meso.cases.spool import ResilientEscalations, Spool
+from meso.store.tables import outbox_table
 
 
 @pytest.fixture()

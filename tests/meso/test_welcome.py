@@ -1,4 +1,4 @@
-"""The welcome (meso.welcome) and the privacy notice (meso.privacy): pure text."""
+"""The welcome (meso.content.welcome) and the privacy notice (meso.content.privacy): pure text."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from meso.clinic import Clinic, load_clinic
+from meso.content.clinic import Clinic, load_clinic
+from meso.content.facts import default_facts_path, load_facts
 from meso.content.index import AnswerIndex
+from meso.content.privacy import privacy_notice
 from meso.content.respond import respond
 from meso.content.spanish import SPANISH_FILE, load_spanish
-from meso.facts import default_facts_path, load_facts
-from meso.inbound import screen
-from meso.privacy import privacy_notice
-from meso.segments import segments
-from meso.sms import SMS_MAX_CHARS
-from meso.welcome import PRIVACY_PATHS, TOPIC_QUESTIONS, sms_welcome, web_welcome
+from meso.content.welcome import PRIVACY_PATHS, TOPIC_QUESTIONS, sms_welcome, web_welcome
+from meso.guard.hygiene import screen
+from meso.sms.messages import SMS_MAX_CHARS
+from meso.sms.segments import segments
 
 CLINIC = Clinic(name="San Fernando Medical Center")
 

@@ -9,7 +9,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 
-from tests.support.stack import Stack, make_stack
+from devstack.stack import Stack, make_stack
 
 OUTAGE = "Sorry, I can't answer that right now."
 CLINIC_PHONE = "(818) 555-0100"  # what make_stack configures

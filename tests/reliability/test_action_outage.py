@@ -14,8 +14,9 @@ from typing import Iterator, List
 
 import pytest
 
-from meso.escalations import EscalationStore, dispose_engines
-from meso.spool import Spool
+from devstack.stack import Stack
+from meso.cases.escalations import EscalationStore, dispose_engines
+from meso.cases.spool import Spool
 from tests.reliability.outages import hung_listener
 from tests.reliability.support import (
     CLINIC_PHONE,
@@ -27,7 +28,6 @@ from tests.reliability.support import (
     timed_say,
     wait_healthy,
 )
-from tests.support.stack import Stack
 
 EMERGENCY = "my lips and tongue are swelling up"
 # Sent while the action server is hung or stopped: each must reach the staff's queue once.

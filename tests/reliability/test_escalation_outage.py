@@ -14,8 +14,10 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from meso.escalations import Escalation, EscalationStore, dispose_engines
-from meso.spool import Spool
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack
+from meso.cases.escalations import Escalation, EscalationStore, dispose_engines
+from meso.cases.spool import Spool
 from tests.reliability.outages import sqlite_locked
 from tests.reliability.support import (
     CLINIC_PHONE,
@@ -27,8 +29,6 @@ from tests.reliability.support import (
     wait_for,
     wait_healthy,
 )
-from tests.support.postgres import PostgresServer
-from tests.support.stack import Stack
 
 FAST_DRAIN = {"SPOOL_DRAIN_SECONDS": "1"}
 PROMISES = ("will review", "staff's queue", "I've alerted", "will call you at")

@@ -12,8 +12,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 
 from channels.action_guard import MIN_ACTION_SECONDS, outage_message, remaining_budget, unreachable
 from channels.tracker_guard import db_error
-from meso.breaker import Breaker, Incident
-from meso.escalations import EscalationStore, dispose_engines
+from meso.cases.escalations import EscalationStore, dispose_engines
+from meso.guard.breaker import Breaker, Incident
 from tests.reliability.outages import sqlite_locked
 
 

@@ -12,10 +12,10 @@ from typing import Dict, List
 
 import sqlalchemy as sa
 
-from meso.escalations import EscalationStore, dispose_engines
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack
+from meso.cases.escalations import EscalationStore, dispose_engines
 from tests.reliability.support import record, running, timed_say
-from tests.support.postgres import PostgresServer
-from tests.support.stack import Stack
 
 PROMISED = {  # sender suffix: (message, words of the promise, reason code)
     "routine": (

@@ -15,8 +15,8 @@ from typing import List
 import httpx
 from twilio.request_validator import RequestValidator
 
+from devstack.stack import Stack
 from tests.reliability.support import log_text, running, timed_say
-from tests.support.stack import Stack
 
 TWILIO_TOKEN = "test-twilio-auth-token"
 PUBLIC_URL = "https://assistant.clinic.example/webhooks/sms/webhook"

@@ -10,9 +10,9 @@ import httpx
 import jwt
 import pytest
 
+from devstack.stack import ROOT, Stack
 from serving.rasa_server import rasa_run_args
 from tests.reliability.support import log_text, running
-from tests.support.stack import ROOT, Stack
 
 SECRET = "jwt-secret-for-tests-only-0123456789"
 PATIENT_TEXT = "Quillonbury here, my number is 818 555 0147 and I'm pregnant"

@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from channels.tracker_guard import EXIT_UNAVAILABLE
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack, make_stack
 from tests.reliability.outages import sqlite_locked
 from tests.reliability.support import (
     OUTAGE,
@@ -26,8 +28,6 @@ from tests.reliability.support import (
     wait_for,
     wait_healthy,
 )
-from tests.support.postgres import PostgresServer
-from tests.support.stack import Stack, make_stack
 
 FAQ = "how much does it cost?"
 EMERGENCY = "I can't breathe and my throat is swelling"

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from meso.risk import RiskScreen
+from meso.safety.screen import RiskScreen
 
 CASES_FILE = Path(__file__).with_name("cases.yml")
 

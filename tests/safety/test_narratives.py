@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import pytest
 
-from meso.risk import RiskScreen
+from meso.safety.screen import RiskScreen
 
 ISSUE_MESSAGES = [
     ("There was pus in my stomach and a 10cm hole appeared... I got an injection to get rid of belly fat",

@@ -6,7 +6,9 @@ from typing import Any, Dict
 
 import pytest
 
-from meso.risk import REASON_URGENCY, URGENCY_RANK, RiskScreen
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY
+from meso.contract import URGENCY_RANK
+from meso.safety.screen import RiskScreen
 from tests.safety.conftest import load_cases
 
 CASES = load_cases()

@@ -9,7 +9,8 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from meso.risk import REASON_URGENCY, BilingualScreen, get_risk_screen
+from meso.contract import SCREEN_REASON_URGENCY as REASON_URGENCY
+from meso.safety.screen import BilingualScreen, get_risk_screen
 
 HERE = Path(__file__).resolve().parent
 ES_CASES = yaml.safe_load((HERE / "cases_es.yml").read_text(encoding="utf-8"))["cases"]

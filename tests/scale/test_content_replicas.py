@@ -15,13 +15,13 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from meso.fact_versions import FactVersionStore
-from meso.facts import load_facts
+from devstack.postgres import PostgresServer
+from devstack.stack import Stack, free_port, make_stack
+from meso.content.facts import load_facts
+from meso.review.fact_versions import FactVersionStore
 from meso.settings import PROJECT_ROOT
 from tests.scale.test_replicas import plain_url
 from tests.support.content_loop import FACT, QUESTION, staff_accounts, texts, wait_for_answer
-from tests.support.postgres import PostgresServer
-from tests.support.stack import Stack, free_port, make_stack
 
 SEED = PROJECT_ROOT / "facts" / "facts.yml"
 ANSWER = load_facts(SEED).get(FACT).web  # type: ignore[union-attr]

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.support.postgres import PostgresServer
-from tests.support.redis import RedisServer
-from tests.support.stack import Stack, free_port, make_stack
+from devstack.postgres import PostgresServer
+from devstack.redis import RedisServer
+from devstack.stack import Stack, free_port, make_stack
 
 SENDER = "scale-replicas-1"
 PER_SENDER = 12  # above the turns of the alternating conversation

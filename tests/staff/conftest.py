@@ -14,12 +14,13 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from meso import escalations, transcripts
-from meso.db import migrate
-from meso.escalations import Contact, Escalation, EscalationStore
+from meso.accounts.mfa import SecondFactorStore
+from meso.accounts.users import StaffUserStore
+from meso.cases import escalations
+from meso.cases.escalations import Contact, Escalation, EscalationStore
 from meso.settings import Settings
-from meso.staff_mfa import SecondFactorStore
-from meso.staff_users import StaffUserStore
+from meso.store import transcripts
+from meso.store.db import migrate
 from staff.app import create_app
 from staff.seed import tracker_rows, write_tracker_rows
 

@@ -8,8 +8,9 @@ from typing import Any, Dict
 import pytest
 from fastapi.testclient import TestClient
 
-from meso.audit import AuditLog
-from meso.escalations import REASONS, STATUSES, URGENCIES, Contact, EscalationStore
+from meso.accounts.audit import AuditLog
+from meso.cases.escalations import Contact, EscalationStore
+from meso.contract import REASONS, STATUSES, URGENCIES
 from meso.settings import Settings
 from tests.staff.conftest import API_TOKEN, FakeClock, add_case
 

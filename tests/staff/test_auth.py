@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from meso.audit import AuditLog
+from meso.accounts.audit import AuditLog
+from meso.accounts.users import StaffUserStore
 from meso.settings import Settings
-from meso.staff_users import StaffUserStore, users_table
+from meso.store.tables import users_table
 from staff import manage
 from tests.staff.conftest import (
     BASE_URL,

@@ -23,10 +23,10 @@ import pyotp
 import pytest
 import uvicorn
 
-from meso.audit import AuditLog
-from meso.escalations import Contact, EscalationStore
+from meso.accounts.audit import AuditLog
+from meso.accounts.users import StaffUserStore
+from meso.cases.escalations import Contact, EscalationStore
 from meso.settings import Settings
-from meso.staff_users import StaffUserStore
 from staff import manage
 from staff.app import create_app
 from staff.seed import seed_demo, tracker_rows, write_tracker_rows

@@ -13,16 +13,16 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from meso.answer_counts import AnswerCounts
-from meso.api_tokens import ApiTokenStore
-from meso.audit import AuditLog
-from meso.escalations import EscalationStore
-from meso.fact_versions import FactVersionStore
-from meso.facts import SMS_LIMIT, FactsStore, default_facts_path
-from meso.published_facts import PublishedFacts
+from meso.accounts.api_tokens import ApiTokenStore
+from meso.accounts.audit import AuditLog
+from meso.accounts.users import StaffUserStore
+from meso.cases.escalations import EscalationStore
+from meso.content.facts import SMS_LIMIT, FactsStore, default_facts_path
+from meso.review.answer_counts import AnswerCounts
+from meso.review.fact_versions import FactVersionStore
+from meso.review.published_facts import PublishedFacts
+from meso.review.unanswered import UnansweredStore
 from meso.settings import Settings
-from meso.staff_users import StaffUserStore
-from meso.unanswered import UnansweredStore
 from tests.staff.conftest import (
     BASE_URL,
     FAST_HASHER,
@@ -305,7 +305,7 @@ def test_migration_0006_keeps_second_factors_and_allows_clinicians(
     from alembic.config import Config
     from sqlalchemy.exc import IntegrityError
 
-    from meso.db import MIGRATIONS_DIR, make_engine
+    from meso.store.db import MIGRATIONS_DIR, make_engine
 
     url = f"sqlite:///{tmp_path / 'm.db'}" if dialect == "sqlite" else request.getfixturevalue("postgres").new_database()
     config = Config()
@@ -337,7 +337,7 @@ def test_migration_0006_keeps_second_factors_and_allows_clinicians(
 
 
 def test_marks_go_with_retention(settings: Settings, clock: FakeClock) -> None:
-    from meso.question_groups import UnansweredReport
+    from meso.review.question_groups import UnansweredReport
     from staff.retention import purge
 
     UnansweredStore(settings.escalation_url).record("conv", "rest", "Do you take insurance?")

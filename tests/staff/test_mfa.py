@@ -20,11 +20,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from meso.audit import AuditLog
-from meso.escalations import EscalationStore
+from meso.accounts.audit import AuditLog
+from meso.accounts.mfa import CodeCheck, SecondFactorStore
+from meso.accounts.users import StaffUserStore
+from meso.cases.escalations import EscalationStore
 from meso.settings import Settings
-from meso.staff_mfa import CodeCheck, SecondFactorStore, recovery_table, totp_table
-from meso.staff_users import StaffUserStore
+from meso.store.tables import recovery_table, totp_table
 from staff import manage
 from staff.mfa import ISSUER
 from staff.qr import qr_data_uri
@@ -312,7 +313,7 @@ def test_migration_0005_ends_password_only_sessions_and_downgrades(
     from alembic import command
     from alembic.config import Config
 
-    from meso.db import MIGRATIONS_DIR, make_engine
+    from meso.store.db import MIGRATIONS_DIR, make_engine
 
     if dialect == "sqlite":
         url = f"sqlite:///{tmp_path / 'fresh.db'}"

@@ -18,7 +18,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from meso.escalations import URGENCIES, EscalationStore
+from meso.cases.escalations import EscalationStore
+from meso.contract import URGENCIES
 from meso.settings import Settings
 from tests.staff.conftest import API_TOKEN, BASE_URL, FakeClock, make_app, make_settings
 

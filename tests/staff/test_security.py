@@ -13,11 +13,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from meso.api_tokens import SCOPES, ApiTokenStore
-from meso.audit import AuditLog, audit_table
-from meso.escalations import Contact, EscalationStore
+from meso.accounts.api_tokens import SCOPES, ApiTokenStore
+from meso.accounts.audit import AuditLog
+from meso.accounts.users import StaffUserStore
+from meso.cases.escalations import Contact, EscalationStore
 from meso.settings import Settings
-from meso.staff_users import StaffUserStore
+from meso.store.tables import audit_table
 from staff.security import CSP
 from staff.seed import tracker_rows, write_tracker_rows
 from tests.staff.conftest import (

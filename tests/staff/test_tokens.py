@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from meso.api_tokens import ApiTokenStore, tokens_table
-from meso.audit import AuditLog
-from meso.escalations import EscalationStore
+from meso.accounts.api_tokens import ApiTokenStore
+from meso.accounts.audit import AuditLog
+from meso.cases.escalations import EscalationStore
 from meso.settings import Settings
+from meso.store.tables import tokens_table
 from staff import manage
 from tests.staff.conftest import API_TOKEN, FakeClock, add_case
 

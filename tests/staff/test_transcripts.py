@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from meso.audit import AuditLog
-from meso.escalations import EscalationStore
+from meso.accounts.audit import AuditLog
+from meso.cases.escalations import EscalationStore
 from meso.settings import Settings
-from meso.transcripts import ASSISTANT, PATIENT, TranscriptStore, turns_from_rows
+from meso.store.transcripts import ASSISTANT, PATIENT, TranscriptStore, turns_from_rows
 from staff import manage
 from staff.seed import tracker_rows, write_tracker_rows
 from tests.staff.conftest import FakeClock, add_case, login

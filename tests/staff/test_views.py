@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from meso.escalations import CaseEvent, Escalation
-from meso.transcripts import ASSISTANT, PATIENT, Turn
+from meso.cases.escalations import CaseEvent, Escalation
+from meso.store.transcripts import ASSISTANT, PATIENT, Turn
 from staff.rendering import clip, inert
 from staff.views import QueueFilters, format_age, mark_transcript, parse_filters, queue_order
 

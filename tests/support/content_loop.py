@@ -8,8 +8,8 @@ from typing import Callable, Dict, List
 
 import pyotp
 
-from meso.staff_mfa import SecondFactorStore
-from meso.staff_users import StaffUserStore
+from meso.accounts.mfa import SecondFactorStore
+from meso.accounts.users import StaffUserStore
 
 # A question the seed facts decline ("unsure": closest is another fact) that the needles
 # fact answers: how big the needles are.

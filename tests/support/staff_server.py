@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict
 
-from tests.support.stack import ROOT, free_port, wait_until
+from devstack.stack import ROOT, free_port, wait_until
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, List, TypeVar
 
-from tests.support.stack import Stack
+from devstack.stack import Stack
 
 T = TypeVar("T")
 

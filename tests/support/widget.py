@@ -9,8 +9,8 @@ import aiohttp
 import engineio.payload
 import socketio
 
-from meso.clinic import Clinic
-from meso.welcome import web_welcome
+from meso.content.clinic import Clinic
+from meso.content.welcome import web_welcome
 
 # python-engineio's client refuses a polling response of more than 16 packets (the
 # browser's engine.io-client has no such limit). A scripted widget that sends several

@@ -1,0 +1,1 @@
+"""Development stack launchers: throwaway PostgreSQL, Redis and Rasa-stack servers for tests, the benchmark and the soak."""

@@ -1,0 +1,1 @@
+"""Staff accounts: users, second factors, API tokens and the audit log."""

@@ -1,0 +1,1 @@
+"""Escalation cases: the store of cases, the spool, unhandled messages and the hand-off wording."""

@@ -1,0 +1,1 @@
+"""Input guards: hygiene, rate limits, the breaker and the replies to refused messages."""

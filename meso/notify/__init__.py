@@ -1,0 +1,1 @@
+"""Staff alerts: the senders and the outbox that delivers them."""

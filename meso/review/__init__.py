@@ -1,0 +1,1 @@
+"""Content review: fact versions, unanswered questions and the dashboard's counts."""

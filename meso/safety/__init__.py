@@ -1,0 +1,1 @@
+"""The risk screen: red flags, ConText reading rules and the screen itself."""

@@ -1,0 +1,1 @@
+"""SMS logic: message shaping, keywords and segment counting."""

@@ -1,0 +1,1 @@
+"""The escalation database: one engine cache, every table, migrations, transcripts, SMS state."""
