@@ -5,6 +5,8 @@ rename), named so that file order is arrival order. `drain` replays them in orde
 database is back and deletes each file only after its write has committed. Every spooled
 write carries a unique id that the store keeps as an idempotency key, so a crash between
 the commit and the delete replays nothing twice.
+
+Over 300 lines on purpose: the spool file format, the atomic write and the in-order replay must agree and are kept together.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ the facts loader (`meso.content.facts.parse_book`), so the console refuses what 
 
 On a new install `facts/facts.yml` is the seed: the first use imports it as version 1 of
 each fact and book 1, attributed to the file. The schema lives in Alembic revision 0006.
+
+Over 300 lines on purpose: the review workflow's states and transitions are one unit, each guarded in one transaction.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ and policies are `meso.safety.context` (ConText rules as JSON data, one file per
 Spanish: `facts/red_flags_es.yml` holds the Spanish terms and `context_rules_es.json`
 the Spanish reading rules; the same policies apply. `BilingualScreen` runs the
 English and the Spanish screens on every message, whatever its language, and merges them.
+
+Over 300 lines on purpose: how a match is read in context (ConText modifiers, treatment links, stories that are over) is one decision and is kept together.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ boundaries (then words), at most three a turn; the rest waits behind "Reply MORE
 the rest.". Buttons become numbered options ("Reply 1 for Yes, 2 for No."), and their
 payloads never reach the phone. Twilio's opt-out keywords are recognised here; the
 channel (`channels.sms`) keeps the state and answers them.
+
+Over 300 lines on purpose: segmenting, buttons and keywords shape one SMS turn and are tested together.
 """
 
 from __future__ import annotations
