@@ -141,9 +141,25 @@ def wait_for_bot(page: Any, after: int, text: str) -> List[tuple[str, str]]:
     return shown(page)[after:]
 
 
+def settled(page: Any, quiet_s: float = 0.7) -> int:
+    """Waits until no message has been added for `quiet_s` (a reply comes as several
+    bubbles: the fact, then its source); returns the number of messages shown."""
+    count, since = len(shown(page)), time.monotonic()
+    deadline = since + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = len(shown(page))
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return count
+    raise AssertionError(f"the conversation never settled: {shown(page)[-3:]}")
+
+
 def ask(page: Any, question: str, expect: str, you: str = "You: ") -> List[tuple[str, str]]:
-    """Types `question`, presses Enter, waits for a reply with `expect`; returns what was added."""
-    before = len(shown(page))
+    """Types `question` once the previous reply is complete, presses Enter, waits for a
+    reply with `expect`; returns what was added."""
+    before = settled(page)
     page.locator(".mc-input").fill(question)
     page.locator(".mc-input").press("Enter")
     added = wait_for_bot(page, before, expect)
@@ -152,8 +168,9 @@ def ask(page: Any, question: str, expect: str, you: str = "You: ") -> List[tuple
 
 
 def choose(page: Any, title: str, expect: str, you: str = "You: ") -> List[tuple[str, str]]:
-    """Picks the reply button `title` with the keyboard; waits for a reply with `expect`."""
-    before = len(shown(page))
+    """Picks the reply button `title` with the keyboard once the previous reply is
+    complete; waits for a reply with `expect`."""
+    before = settled(page)
     button = page.get_by_role("button", name=title, exact=True)
     button.focus()
     page.keyboard.press("Enter")
