@@ -160,7 +160,10 @@ class ActionOfferTopics(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
-        key = {"ask_capabilities": "capabilities", **UNSURE_INTENTS}.get(intent, UNSURE_INTENTS["nlu_fallback"])
         book = book_of(tracker)
+        if services.answer_index(book).named(tracker.latest_message.get("text") or ""):
+            # "What is Kybella?" reads like "what can you do?" but asks about a product.
+            return await answer_latest(dispatcher, tracker)
+        key = {"ask_capabilities": "capabilities", **UNSURE_INTENTS}.get(intent, UNSURE_INTENTS["nlu_fallback"])
         send(dispatcher, tracker, answers.topic_menu(book, say(key, book.language)))
         return []

@@ -6,7 +6,7 @@ through the same answer code the action runs (meso.content.respond). Reports, pe
 half: covered questions answered with a right fact, not-covered questions declined,
 the neighbouring-fact rate and the fallback rate, with every miss listed.
 
-Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|fresh|both] [--misses]
+Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|fresh|dev2|heldout2|both] [--misses]
 Writes results/answers.json (results/answers-es.json for `--set es`). The held-out half
 is for reporting, never for tuning.
 
@@ -96,7 +96,12 @@ async def outcomes_for(messages: List[Dict[str, Any]], language: str = "en") -> 
             outcomes.append(Outcome(ESCALATED, note=intent or ""))
         elif intent in CONTACT_INTENTS:
             outcomes.append(Outcome(ANSWERED, declined=len(message.get("questions") or []), note=intent))
-        elif intent in ANSWERED_INTENTS or intent in UNSURE_INTENTS or intent in RISK_INTENTS:
+        elif (
+            intent in ANSWERED_INTENTS
+            or intent in UNSURE_INTENTS
+            or intent in RISK_INTENTS
+            or (intent == "ask_capabilities" and index.named(message["text"]))
+        ):
             # A risk intent the screen did not confirm is answered like a question
             # (actions/escalation.py); an unconfirmed emergency guess also raises a case.
             started = time.perf_counter()
@@ -130,7 +135,7 @@ def report(name: str, messages: List[Dict[str, Any]], outcomes: List[Outcome], s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="language", choices=["en", "es"], default="en", help="English or Spanish set")
-    parser.add_argument("--split", choices=["dev", "heldout", "fresh", "both"], default="heldout")
+    parser.add_argument("--split", choices=["dev", "heldout", "fresh", "dev2", "heldout2", "both"], default="heldout")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args()
     logging.disable(logging.WARNING)

@@ -34,6 +34,7 @@ class Decision:
     facts: Tuple[str, ...] = ()  # fact ids given as the answer, best first
     confidence: float = 0.0  # the best match's score
     closest: Optional[Match] = None
+    named: Optional[str] = None  # the product a not_covered question names ("Kybella")
 
 
 def decide(matches: Sequence[Match], topic_of: Callable[[str], Optional[str]] = lambda _: None) -> Decision:

@@ -36,7 +36,7 @@ TOP_LEVEL_KEYS = frozenset({"documents", "topics", "facts", "not_covered", "clin
 DOCUMENT_KEYS = frozenset({"title", "path"})
 FACT_REQUIRED_KEYS = ("id", "topic", "questions", "web", "sms", "source", "reviewed_by", "reviewed_on")
 NOT_COVERED_REQUIRED_KEYS = ("id", "subject", "questions")
-NOT_COVERED_KEYS = frozenset({*NOT_COVERED_REQUIRED_KEYS, "related"})
+NOT_COVERED_KEYS = frozenset({*NOT_COVERED_REQUIRED_KEYS, "related", "names"})
 # Clinic details a question can ask for; their values live in facts/clinic.yml.
 CLINIC_DETAILS = ("phone", "address", "hours", "website")
 MAX_QUESTION_CHARS = 300
@@ -87,13 +87,16 @@ class NotCovered:
     """A question patients ask that the facts do not answer, said plainly.
 
     `subject` completes "I don't have information on ..."; `related` optionally names
-    a fact the reply may add, labelled as related, never as the answer.
+    a fact the reply may add, labelled as related, never as the answer. `names` are
+    products the facts never speak of ("Kybella"): a question naming one is this
+    entry whatever else it asks, and the reply names the product.
     """
 
     id: str
     subject: str
     questions: Tuple[str, ...]
     related: str | None = None
+    names: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,9 +407,21 @@ class _Parser:
             if related is not None and related not in fact_ids:
                 self.problem(where, f"related fact {related!r} is not a fact id")
             questions = self.questions(entry.get("questions"), where) if "questions" in entry else ()
+            names = self.names(entry.get("names"), where)
             if len(self.problems) == before:
-                entries.append(NotCovered(id=str(entry_id), subject=subject, questions=questions, related=related))
+                entries.append(
+                    NotCovered(id=str(entry_id), subject=subject, questions=questions, related=related, names=names)
+                )
         return entries
+
+    def names(self, raw: Any, where: str) -> Tuple[str, ...]:
+        """A not_covered entry's `names:` (optional): products, as they are written."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(name, str) and name.strip() for name in raw):
+            self.problem(where, "names must be a list of product names")
+            return ()
+        return tuple(name.strip() for name in raw)
 
     def clinic_details(self, raw: Any) -> Dict[str, Tuple[str, ...]]:
         """The `clinic_details:` map (optional): detail -> questions asking for it."""

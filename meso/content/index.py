@@ -11,6 +11,7 @@ the facts file changes answers without retraining anything.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Dict, List, Literal, Optional, Tuple
@@ -19,7 +20,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from meso.content.facts import FactBook
-from meso.content.wording import content_words, matching_form, spanish_form
+from meso.content.wording import SUBJECT_WORDS, SUBJECT_WORDS_ES, content_words, matching_form, spanish_form
 
 Kind = Literal["fact", "not_covered", "clinic"]
 # Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.
@@ -64,14 +65,31 @@ class AnswerIndex:
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._word_matrix = self._words.fit_transform(forms)
         self._char_matrix = self._chars.fit_transform(forms)
+        self._names = [
+            (re.compile(rf"\b{re.escape(matching_form(name))}\b"), item.id, name)
+            for item in book.not_covered
+            for name in item.names
+        ]
+
+    def named(self, text: str) -> Optional[Tuple[str, str]]:
+        """(not_covered id, product) when `text` names a product the facts never speak of."""
+        form = matching_form(text)
+        for pattern, entry_id, name in self._names:
+            if pattern.search(form):
+                return entry_id, name
+        return None
 
     def form(self, text: str) -> str:
         """What both views compare: the content words, or all the words when only
-        question words are left ("who can have it" says more than "who")."""
+        question words or the treatment's name are left ("who can have it" says more
+        than "who"), or nothing when no word asks anything."""
         content = content_words(text, self.language)
         if set(content.split()) - QUESTION_WORDS:
             return content
-        return spanish_form(text) if self.language == "es" else matching_form(text)
+        words = spanish_form(text) if self.language == "es" else matching_form(text)
+        if not content and not set(words.split()) & (SUBJECT_WORDS_ES if self.language == "es" else SUBJECT_WORDS):
+            return ""  # "es cierto?", "ok so": nothing asked, nothing to match
+        return words
 
     def topic_of(self, fact_id: str) -> Optional[str]:
         """The topic of a fact of this index's book."""

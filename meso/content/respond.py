@@ -31,7 +31,7 @@ _QUESTION_START = re.compile(
 
 
 _LEADING_FILLER = re.compile(
-    r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey|y|tambien|también|oye|ola|hola|"
+    r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey|y|roughly|approximately|approx|ballpark|just|like|tambien|también|oye|ola|hola|"
     r"buenas|una\s+pregunta|pregunta|otra\s+cosa|ah|este|mire|oiga|disculpe|perdon|perdón)\b[\s,¿¡]*)+",
     re.IGNORECASE,
 )
@@ -71,6 +71,15 @@ def questions_of(text: str) -> List[str]:
     return [text[start:end] + ("?" if text[end:end + 1] == "?" else "") for start, end in spans] or [text]
 
 
+def decide_question(text: str, index: AnswerIndex) -> Decision:
+    """The decision for one question: a product the facts never speak of is declined
+    by name, whatever else the question shares with a fact."""
+    named = index.named(text)
+    if named is not None:
+        return Decision("not_covered", key=named[0], confidence=1.0, named=named[1])
+    return decide(index.search(text), index.topic_of)
+
+
 def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     """(question, decision) for each question `text` asks, in order.
 
@@ -81,11 +90,11 @@ def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     """
     clauses = questions_of(text)
     if len(clauses) < 2:
-        return [(text, decide(index.search(text), index.topic_of))]
+        return [(text, decide_question(text, index))]
     asking = [clause for clause in clauses if looks_like_question(clause)] or clauses
-    decided = [(clause, decide(index.search(clause), index.topic_of)) for clause in asking]
+    decided = [(clause, decide_question(clause, index)) for clause in asking]
     if not any(d.outcome != "unsure" for _, d in decided):
-        return [(text, decide(index.search(text), index.topic_of))]
+        return [(text, decide_question(text, index))]
     return decided
 
 
@@ -93,6 +102,8 @@ CLINIC_DETAIL_NAMES_ES = {"phone": "el teléfono", "address": "la dirección", "
 
 
 def subject_of(decision: Decision, book: FactBook) -> Optional[str]:
+    if decision.named:
+        return decision.named
     if decision.outcome == "not_covered":
         entry = next((e for e in book.not_covered if e.id == decision.key), None)
         return entry.subject if entry else None

@@ -135,7 +135,9 @@ class _SpanishParser(_Parser):
             if not subject:
                 self.problem(where, "missing subject")
             questions = self.questions(entry.get("questions"), where)
-            entries.append(NotCovered(id=item.id, subject=subject, questions=questions, related=item.related))
+            entries.append(
+                NotCovered(id=item.id, subject=subject, questions=questions, related=item.related, names=item.names)
+            )
         return entries
 
     def spanish_clinic(self, raw: Any) -> Dict[str, Tuple[str, ...]]:

@@ -83,6 +83,10 @@ SHORTHAND: Dict[str, str] = {
 }
 
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")
+# "lipo-dissolve" is one product, not liposuction ("lipo") plus a verb.
+_LIPODISSOLVE = re.compile(r"\blipo[\s-]?dis+olve\b")
+# "work out" is exercise ("can I work out after?"), not "work" (does it work?).
+_WORK_OUT = re.compile(r"\bwork(?:ing|s|ed)?[\s-]?outs?\b")
 _CONTRACTION = re.compile(r"(\w)'(s|t|re|ve|ll|d|m)\b")
 _TOKEN = re.compile(r"\$+|[a-z0-9]+(?:\.[0-9]+)?")
 
@@ -97,6 +101,8 @@ def matching_form(text: str) -> str:
     """The words of `text` as matching compares them, joined by single spaces."""
     text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
     text = _CONTRACTION.sub(r"\1\2", text)  # "what's" -> "whats", then expanded below
+    text = _LIPODISSOLVE.sub("lipodissolve", text)
+    text = _WORK_OUT.sub("exercise", text)
     words = []
     for token in _TOKEN.findall(text):
         words.append(SHORTHAND.get(token, token))
@@ -111,7 +117,7 @@ FUNCTION_WORDS = frozenset(
     can could will would should shall may might must to of for in on at by with and or so
     just really actually please thanks hi hello hey ok okay um lol like get got getting gonna
     wanna want there here any some also too very if then than about ask question
-    know tell wondering curious""".split()
+    know tell wondering curious even true roughly approximately approx ballpark""".split()
 )
 # Words patients use for the same thing, mapped to one form.
 SAME_MEANING: Dict[str, str] = {
@@ -133,6 +139,10 @@ SAME_MEANING: Dict[str, str] = {
     "pics": "photos", "pictures": "photos", "picture": "photos", "photo": "photos",
     "tummy": "stomach", "belly": "stomach", "abdomen": "stomach",
     "thighs": "legs", "thigh": "legs", "leg": "legs", "arm": "arms", "hip": "hips",
+    "controversial": "controversy", "debated": "controversy", "debate": "controversy",
+    "gym": "exercise", "workout": "exercise", "workouts": "exercise", "exercising": "exercise",
+    "exercises": "exercise",
+    "fad": "craze", "fads": "craze", "crazes": "craze", "trend": "craze", "trendy": "craze", "visit": "session",
 }
 
 
@@ -145,7 +155,12 @@ def stem(word: str) -> str:
 
 
 # Words nearly every question has: they say what it is about, not what is asked.
-SUBJECT_WORDS = frozenset({"mesotherapy", "treatment", "procedure", "therapy", "meso", "dissolving"})
+# Fat-dissolving injections are how most pages name the treatment ("is lipodissolve
+# painful?"); questions about them are answered as questions about mesotherapy.
+SUBJECT_WORDS = frozenset(
+    {"mesotherapy", "treatment", "procedure", "therapy", "meso", "dissolving", "lipodissolve", "lipolysis",
+     "dissolver", "dissolvers"}
+)
 
 
 def content_words(text: str, language: str = "en") -> str:
@@ -200,10 +215,15 @@ SAME_MEANING_ES: Dict[str, str] = {
 }
 
 
+# "es muy cara" is the price, "la cara" the face.
+_EXPENSIVE_ES = re.compile(r"\b(muy|tan|bien|es|esta|sale|salio|super|mas|menos)\s+car[ao]s?\b")
+
+
 def spanish_form(text: str) -> str:
     """Lower case, no accents, punctuation gone: `matching_form` without its English
     shorthand ("ya" is not "you" in Spanish)."""
     text = strip_accents(_APOSTROPHES.sub("'", text or "").lower())
+    text = _EXPENSIVE_ES.sub(r"\1 costo", text)
     return " ".join(_TOKEN.findall(text))
 
 

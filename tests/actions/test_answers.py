@@ -116,3 +116,11 @@ def test_topics_menu_buttons_ask_questions_the_facts_answer(make_tracker: MakeTr
     messages, _ = run(ActionOfferTopics(), make_tracker("??", "nlu_fallback"))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads and all(p in listed for p in payloads)
+
+
+def test_a_product_asked_about_like_a_capability_is_declined_by_name(make_tracker: MakeTracker) -> None:
+    messages, events = run(ActionOfferTopics(), make_tracker("What is Sculptra?", "ask_capabilities"))
+    assert messages[0]["text"].startswith("I don't have information on Sculptra")
+    assert SlotSet("callback_offered", True) in events
+    menu, _ = run(ActionOfferTopics(), make_tracker("what can you do?", "ask_capabilities"))
+    assert not menu[0]["text"].startswith("I don't have information")

@@ -258,9 +258,10 @@ def test_every_listed_topic_needs_a_fact(tmp_path: Path) -> None:
         (lambda d: d["not_covered"][0].update(related="nope"), "related fact 'nope' is not a fact id"),
         (lambda d: d["not_covered"][0].update(id="cost-depends"), "(entry 1): duplicate id"),
         (lambda d: d["not_covered"][0].update(extra=1), "not_covered 'insurance' (entry 1): unknown key 'extra'"),
+        (lambda d: d["not_covered"][0].update(names="Kybella"), "(entry 1): names must be a list of product names"),
         (lambda d: d["clinic_details"].update(fax=["Fax?"]), "clinic_details 'fax': unknown clinic detail"),
     ],
-    ids=["area", "empty-web", "empty-sms", "date", "reviewer", "slug", "paragraph", "title", "no-questions", "empty-questions", "blank-question", "repeated-question", "long-question", "question-twice", "no-subject", "related", "nc-duplicate", "nc-key", "clinic-detail"],
+    ids=["area", "empty-web", "empty-sms", "date", "reviewer", "slug", "paragraph", "title", "no-questions", "empty-questions", "blank-question", "repeated-question", "long-question", "question-twice", "no-subject", "related", "nc-duplicate", "nc-key", "nc-names", "clinic-detail"],
 )
 def test_other_validation_errors(
     tmp_path: Path, change: Callable[[Dict[str, Any]], None], expected: str
