@@ -6,7 +6,7 @@ through the same answer code the action runs (meso.content.respond). Reports, pe
 half: covered questions answered with a right fact, not-covered questions declined,
 the neighbouring-fact rate and the fallback rate, with every miss listed.
 
-Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|fresh|dev2|heldout2|both] [--misses]
+Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|...|heldout3|both] [--misses]
 Writes results/answers.json (results/answers-es.json for `--set es`). The held-out half
 is for reporting, never for tuning.
 
@@ -135,11 +135,16 @@ def report(name: str, messages: List[Dict[str, Any]], outcomes: List[Outcome], s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="language", choices=["en", "es"], default="en", help="English or Spanish set")
-    parser.add_argument("--split", choices=["dev", "heldout", "fresh", "dev2", "heldout2", "both"], default="heldout")
+    parser.add_argument(
+        "--split", default="heldout", help="a set's file name without .yml (dev, heldout, fresh, dev2, heldout2, dev3, heldout3) or both"
+    )
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     names = ["dev", "heldout"] if args.split == "both" else [args.split]
+    missing = [name for name in names if not (EVAL_DIRS[args.language] / f"{name}.yml").exists()]
+    if missing:
+        parser.error(f"no such set: {', '.join(missing)}")
     results: Dict[str, Any] = {}
     for name in names:
         messages = load_split(name, args.language)
