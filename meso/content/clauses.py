@@ -21,13 +21,14 @@ _SPANISH_OPENERS_AFTER_COMMA = (
     r"qu[eé]|q|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n|cu[aá]l|hay|puedo|tienen|aceptan|"
     r"necesito|duele|sirve|cuesta|quedan|dejan|me\s+puedo|me\s+pueden|se\s+puede|se\s+pueden|me\s+la|me\s+lo"
 )
-_SPANISH_OPENERS = rf"{_SPANISH_OPENERS_AFTER_COMMA}|si|se|es|son|me|tiene|hacen|ustedes|la|el|los|las"
+_SPANISH_OPENERS = rf"{_SPANISH_OPENERS_AFTER_COMMA}|si|se|es|son|me|tiene|hacen|ustedes|la|el|los|las|pa|pal|para"
 _BOUNDARY = re.compile(
     r"[?!;]+\s*"  # sentence ends a question or a statement
+    r"|:\s+|\s+[-\u2013\u2014]+\s+"  # "few qs: how long ...", "2 more things - do i ..."
     r"|(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.(?:\s+|$)"  # a full stop (not "3.5", "Dr. X")
     rf"|(?:,\s*|\s+)(?:and|also|but|plus|n|&)\s+(?=(?:{_QUESTION_OPENERS})\b)"
     rf"|,\s*(?=(?:{_QUESTION_OPENERS})\b)"
-    rf"|(?:,\s*|\s+)(?:y|e|pero|tambi[eé]n|adem[aá]s|y\s+tambi[eé]n|y\s+otra\s+cosa,?)\s+(?=(?:{_SPANISH_OPENERS})\b)"
+    rf"|(?:,\s*|\s+)(?:y|e|pero|tambi[eé]n|adem[aá]s|y\s+(?:tambi[eé]n|tmb|tb)|y\s+otra\s+cosa,?)\s+(?=(?:{_SPANISH_OPENERS})\b)"
     rf"|,\s*(?=(?:{_SPANISH_OPENERS_AFTER_COMMA})\b)",
     re.IGNORECASE,
 )
@@ -48,7 +49,7 @@ def clause_spans(text: str) -> List[Tuple[int, int]]:
     return [
         (begin + _leading_space(text[begin:end]), end - _trailing_space(text[begin:end]))
         for begin, end in spans
-        if len(text[begin:end].split()) >= MIN_CLAUSE_WORDS
+        if len(text[begin:end].split()) >= MIN_CLAUSE_WORDS or text[end:end + 1] == "?"
     ]
 
 

@@ -7,13 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from meso.content.answerability import Decision, decide
+from meso.content.answerability import ANSWER_SCORE, STATEMENT_SCORE, Decision, decide
 from meso.content.answers import callback_buttons, facts_reply
 from meso.content.clauses import clause_spans
 from meso.content.clinic import Clinic
 from meso.content.facts import Fact, FactBook
 from meso.content.index import AnswerIndex
 from meso.content.phrases import say
+from meso.content.wording import matching_form
 from meso.replies import Reply, join
 
 MAX_FACTS = 4
@@ -33,6 +34,14 @@ _QUESTION_START = re.compile(
 _LEADING_FILLER = re.compile(
     r"^\s*(?:(?:and|also|but|plus|so|ok|okay|oh|n|&|pls|please|quick q|hi|hey|y|roughly|approximately|approx|ballpark|just|like|tambien|también|oye|ola|hola|"
     r"buenas|una\s+pregunta|pregunta|otra\s+cosa|ah|este|mire|oiga|disculpe|perdon|perdón)\b[\s,¿¡]*)+",
+    re.IGNORECASE,
+)
+
+
+# Questions asked as statements: "I'd like to know what's in it", "quisiera saber si duele".
+_INDIRECT_QUESTION = re.compile(
+    r"\b(?:like to know|want(?:ed)? to know|need to know|wondering|wonder|curious|tell me|"
+    r"(?:quisiera|quiero|queria|quer[ií]a|me gustar[ií]a|necesito) saber|d[ií]game|dime)\b",
     re.IGNORECASE,
 )
 
@@ -62,7 +71,12 @@ class Answer:
 
 def looks_like_question(text: str) -> bool:
     """A clause that asks something (as opposed to "I'm 45", "thanks")."""
-    return "?" in text or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", text).lstrip("¿¡ ")))
+    return (
+        "?" in text
+        or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", text).lstrip("¿¡ ")))
+        or bool(_QUESTION_START.match(_LEADING_FILLER.sub("", matching_form(text))))  # "wats", "hw"
+        or bool(_INDIRECT_QUESTION.search(text))
+    )
 
 
 def questions_of(text: str) -> List[str]:
@@ -71,13 +85,13 @@ def questions_of(text: str) -> List[str]:
     return [text[start:end] + ("?" if text[end:end + 1] == "?" else "") for start, end in spans] or [text]
 
 
-def decide_question(text: str, index: AnswerIndex) -> Decision:
+def decide_question(text: str, index: AnswerIndex, least: float = ANSWER_SCORE) -> Decision:
     """The decision for one question: a product the facts never speak of is declined
     by name, whatever else the question shares with a fact."""
     named = index.named(text)
     if named is not None:
         return Decision("not_covered", key=named[0], confidence=1.0, named=named[1])
-    return decide(index.search(text), index.topic_of)
+    return decide(index.search(text), index.topic_of, least)
 
 
 def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
@@ -89,12 +103,13 @@ def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     When no clause is decided, the whole message is.
     """
     clauses = questions_of(text)
+    least = ANSWER_SCORE if any(looks_like_question(clause) for clause in clauses) else STATEMENT_SCORE
     if len(clauses) < 2:
-        return [(text, decide_question(text, index))]
+        return [(text, decide_question(text, index, least))]
     asking = [clause for clause in clauses if looks_like_question(clause)] or clauses
-    decided = [(clause, decide_question(clause, index)) for clause in asking]
+    decided = [(clause, decide_question(clause, index, least)) for clause in asking]
     if not any(d.outcome != "unsure" for _, d in decided):
-        return [(text, decide_question(text, index))]
+        return [(text, decide_question(text, index, least))]
     return decided
 
 

@@ -142,8 +142,18 @@ SAME_MEANING: Dict[str, str] = {
     "controversial": "controversy", "debated": "controversy", "debate": "controversy",
     "gym": "exercise", "workout": "exercise", "workouts": "exercise", "exercising": "exercise",
     "exercises": "exercise",
+    "recovery": "recover", "recovering": "recover", "recovered": "recover",
+    "eyes": "eye", "eyelid": "eye", "eyelids": "eye",
+    "recognised": "recognition", "recognized": "recognition", "recognise": "recognition", "recognize": "recognition",
+    "accredited": "recognition", "official": "recognition",
+    "scared": "afraid", "terrified": "afraid", "freak": "afraid", "fear": "afraid", "phobia": "afraid",
+    "nervous": "afraid", "anxious": "afraid", "wimp": "afraid",
     "fad": "craze", "fads": "craze", "crazes": "craze", "trend": "craze", "trendy": "craze", "visit": "session",
 }
+
+
+# Body areas a fact about treatable areas names only as examples: one word for all.
+GENERIC_AREAS = {w: "bodyarea" for w in "legs arms hips stomach waist buttocks butt bum knees knee flanks sides lovehandles".split()}
 
 
 def stem(word: str) -> str:
@@ -172,7 +182,7 @@ def content_words(text: str, language: str = "en") -> str:
         if word in FUNCTION_WORDS or word in SUBJECT_WORDS:
             continue
         word = SAME_MEANING.get(word, word)
-        words.append(stem(word))
+        words.append(GENERIC_AREAS.get(word) or stem(word))
     return " ".join(words)
 
 
@@ -212,6 +222,18 @@ SAME_MEANING_ES: Dict[str, str] = {
     "calvicie": "cabello", "caida": "cabello", "doctora": "doctor", "dr": "doctor", "partovy": "doctor",
     "hijos": "ninos", "hija": "ninos", "hijo": "ninos", "menores": "ninos", "nino": "ninos", "nina": "ninos",
     "tarda": "dura", "demora": "dura", "tiempo": "dura", "rato": "dura",
+    "jale": "trabajo", "jalar": "trabajo", "chamba": "trabajo", "chambear": "trabajo", "trabajar": "trabajo",
+    "dineral": "costo", "lana": "costo", "medico": "doctor", "medicos": "doctor", "doctores": "doctor",
+    "rostro": "cara", "carita": "cara", "embarazo": "embarazada", "grasita": "grasa", "gordura": "grasa",
+    "cae": "caida", "caen": "caida", "cayendo": "caida", "cayo": "caida", "pompis": "nalgas", "trasero": "nalgas",
+    "gym": "ejercicio", "gimnasio": "ejercicio", "correr": "ejercicio", "entrenar": "ejercicio",
+    "entrenando": "ejercicio", "pesas": "ejercicio", "ejercicios": "ejercicio", "miedosa": "miedo", "miedoso": "miedo", "nervios": "miedo", "nerviosa": "miedo", "nervioso": "miedo",
+}
+
+
+GENERIC_AREAS_ES = {
+    w: "bodyarea"
+    for w in "abdomen piernas brazos cadera caderas cintura nalgas pompas gluteos rodillas costados llantitas lonjas".split()
 }
 
 
@@ -235,7 +257,7 @@ def spanish_content_words(text: str) -> str:
             if word in FUNCTION_WORDS_ES or word in SUBJECT_WORDS_ES:
                 continue
             word = SAME_MEANING_ES.get(word, word)
-            words.append(stem_es(word))
+            words.append(GENERIC_AREAS_ES.get(word) or stem_es(word))
     return " ".join(words)
 
 
