@@ -21,7 +21,7 @@ Outcome = Literal["answer", "not_covered", "clinic", "unsure"]
 ANSWER_SCORE = 0.5
 # ... and leads the best entry of another fact or known-unknown by this much.
 ANSWER_MARGIN = 0.06
-# A message that asks nothing ("my grandma had a clot but I never did") needs a closer match.
+# A message that asks nothing ("I had some fat on my arms removed years ago") needs a closer match.
 STATEMENT_SCORE = 0.6
 # A known-unknown or clinic detail is recognised from this score.
 KNOWN_SCORE = 0.4

@@ -103,11 +103,11 @@ def decisions_for(text: str, index: AnswerIndex) -> List[Tuple[str, Decision]]:
     When no clause is decided, the whole message is.
     """
     clauses = questions_of(text)
-    least = ANSWER_SCORE if any(looks_like_question(clause) for clause in clauses) else STATEMENT_SCORE
+    asking = [clause for clause in clauses if looks_like_question(clause)]
+    least = ANSWER_SCORE if asking else STATEMENT_SCORE
     if len(clauses) < 2:
         return [(text, decide_question(text, index, least))]
-    asking = [clause for clause in clauses if looks_like_question(clause)] or clauses
-    decided = [(clause, decide_question(clause, index, least)) for clause in asking]
+    decided = [(clause, decide_question(clause, index, least)) for clause in asking or clauses]
     if not any(d.outcome != "unsure" for _, d in decided):
         return [(text, decide_question(text, index, least))]
     return decided

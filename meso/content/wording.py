@@ -227,7 +227,8 @@ SAME_MEANING_ES: Dict[str, str] = {
     "rostro": "cara", "carita": "cara", "embarazo": "embarazada", "grasita": "grasa", "gordura": "grasa",
     "cae": "caida", "caen": "caida", "cayendo": "caida", "cayo": "caida", "pompis": "nalgas", "trasero": "nalgas",
     "gym": "ejercicio", "gimnasio": "ejercicio", "correr": "ejercicio", "entrenar": "ejercicio",
-    "entrenando": "ejercicio", "pesas": "ejercicio", "ejercicios": "ejercicio", "miedosa": "miedo", "miedoso": "miedo", "nervios": "miedo", "nerviosa": "miedo", "nervioso": "miedo",
+    "entrenando": "ejercicio", "pesas": "ejercicio", "ejercicios": "ejercicio",
+    "miedosa": "miedo", "miedoso": "miedo", "nervios": "miedo", "nerviosa": "miedo", "nervioso": "miedo",
 }
 
 
