@@ -35,7 +35,13 @@ $(WIDGET_BUNDLE): package.json package-lock.json
 	@# Without its source map comment: the map is not served.
 	sed -e '/^\/\/# sourceMappingURL=/d' node_modules/socket.io-client/dist/socket.io.min.js > $@
 
-setup: $(VENV)/.installed $(WIDGET_BUNDLE)
+# The answer index's word vectors (meso/content/meaning.py), from a hash-pinned wheel.
+MEANING := models/meaning/l2_supercat_256.safetensors
+
+$(MEANING): requirements-meaning.txt | $(VENV)/.installed
+	$(PY) scripts/fetch_meaning.py
+
+setup: $(VENV)/.installed $(WIDGET_BUNDLE) $(MEANING)
 
 $(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models

@@ -2,11 +2,13 @@
 its words.
 
 Each fact, each known-unknown (`not_covered:`) and each clinic detail lists the
-questions it answers. A patient's question is compared with all of them by two
-TF-IDF views, one of words (and word pairs) and one of character n-grams (which
-forgives typos: "brusing", "anastesia"). An entry's score is its best-matching
-question's. The index is rebuilt from a facts book in milliseconds, so an edit to
-the facts file changes answers without retraining anything.
+questions it answers. A patient's question is compared with all of them by three
+views: TF-IDF of words (and word pairs), TF-IDF of character n-grams (which forgives
+typos: "brusing", "anastesia") and the meaning of the whole question (static word
+embeddings, meso/content/meaning.py: "which drugs are administered" is near "what is
+in the injections"). An entry's score is its best-matching question's. The index is
+rebuilt from a facts book in milliseconds, so an edit to the facts file changes
+answers without retraining anything.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from meso.content.facts import FactBook
+from meso.content.meaning import MeaningModel, shared_model
 from meso.content.wording import SUBJECT_WORDS, SUBJECT_WORDS_ES, content_words, matching_form, spanish_form
 
 Kind = Literal["fact", "not_covered", "clinic"]
-# Word view and character view weigh the same; see docs/ANSWERS.md for how this was chosen.
+# Word view and character view weigh the same within the lexical score, and the meaning
+# view takes this share of the total; see docs/ANSWERS.md for how these were chosen.
 WORD_WEIGHT = 0.5
+MEANING_WEIGHT = 0.3
 QUESTION_WORDS = frozenset(
     {"how", "what", "when", "where", "who", "why", "which", "whom",
      "que", "como", "cuanto", "cuanta", "cuando", "donde", "quien", "cual", "porque"}
@@ -51,8 +56,9 @@ class Match:
 class AnswerIndex:
     """Nearest listed questions for a patient's question."""
 
-    def __init__(self, book: FactBook) -> None:
+    def __init__(self, book: FactBook, meaning: Optional[MeaningModel] = None) -> None:
         self.book = book
+        self._meaning = meaning or shared_model()
         self.language = book.language
         listed: List[Tuple[Entry, str]] = []
         listed += [(Entry("fact", fact.id), q) for fact in book.facts for q in fact.questions]
@@ -65,6 +71,7 @@ class AnswerIndex:
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._word_matrix = self._words.fit_transform(forms)
         self._char_matrix = self._chars.fit_transform(forms)
+        self._meaning_matrix = self._meaning.embed([question.lower() for question in self._questions])
         self._names = [
             (re.compile(rf"\b{re.escape(matching_form(name))}\b"), item.id, name)
             for item in book.not_covered
@@ -106,7 +113,10 @@ class AnswerIndex:
         form = self.form(text)
         word = (self._word_matrix @ self._words.transform([form]).T).toarray().ravel()
         char = (self._char_matrix @ self._chars.transform([form]).T).toarray().ravel()
-        combined = WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char
+        lexical = WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char
+        # Nothing asked (an empty form) means nothing to match, by meaning either.
+        meaning = np.clip(self._meaning_matrix @ self._meaning.embed([text.lower()])[0], 0.0, 1.0) if form else 0.0
+        combined = (1 - MEANING_WEIGHT) * lexical + MEANING_WEIGHT * meaning
         best: Dict[Entry, int] = {}
         for row in np.argsort(-combined):
             entry = self._entries[row]
