@@ -24,6 +24,7 @@ import yaml
 from meso.contract import BODY_AREAS, TOPICS
 from meso.contract import SMS_MAX_CHARS as SMS_LIMIT
 from meso.settings import PROJECT_ROOT, Settings, get_settings
+from meso.strict_yaml import UniqueKeyLoader
 
 logger = logging.getLogger(__name__)
 
@@ -176,19 +177,8 @@ def display_path(path: Path) -> str:
 # --- parsing ---------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text (checked per entry) and rejects duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+class _StrictLoader(UniqueKeyLoader):
+    """UniqueKeyLoader that keeps dates as text (checked per entry)."""
 
 
 _StrictLoader.yaml_implicit_resolvers = {

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 import yaml
 
 from meso.contract import SCREEN_REASON_URGENCY, URGENCY_RANK
+from meso.strict_yaml import UniqueKeyLoader
 
 RED_FLAGS_FILE = "red_flags.yml"
 RED_FLAGS_FILES = {"en": RED_FLAGS_FILE, "es": "red_flags_es.yml"}
@@ -125,7 +126,7 @@ def load_red_flags(path: Path) -> RedFlags:
         RedFlagsError: listing each problem with the file and the entry at fault.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except OSError as exc:
         raise RedFlagsError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

@@ -120,6 +120,15 @@ def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
         RiskScreen(tmp_path / "missing.yml")
 
 
+def test_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    # A second `regex:` in a group would otherwise drop every pattern of the first.
+    text = yaml.safe_dump(minimal(), sort_keys=False).replace("    groups:\n", "    groups: []\n    groups:\n", 1)
+    bad = tmp_path / "red_flags.yml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RedFlagsError, match="duplicate key"):
+        load_red_flags(bad)
+
+
 def test_screen_built_from_custom_file(tmp_path: Path) -> None:
     screen = RiskScreen(write(tmp_path, minimal()))
     assert screen.screen("I have stroke word").reasons == ["stroke"]
