@@ -115,7 +115,9 @@ class AnswerIndex:
         char = (self._char_matrix @ self._chars.transform([form]).T).toarray().ravel()
         lexical = WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char
         # Nothing asked (an empty form) means nothing to match, by meaning either.
-        meaning = np.clip(self._meaning_matrix @ self._meaning.embed([text.lower()])[0], 0.0, 1.0) if form else 0.0
+        # einsum, not `@`: a matrix product wakes OpenBLAS's threads, which then spin and
+        # take a second core from the action server (docs/BENCHMARK.md).
+        meaning = np.clip(np.einsum("ij,j->i", self._meaning_matrix, self._meaning.embed([text.lower()])[0]), 0.0, 1.0) if form else 0.0
         combined = (1 - MEANING_WEIGHT) * lexical + MEANING_WEIGHT * meaning
         best: Dict[Entry, int] = {}
         for row in np.argsort(-combined):

@@ -46,11 +46,12 @@ class MeaningModel:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text; an empty text (no tokens) gets the zero vector."""
         rows = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts), add_special_tokens=False)):
-            ids = np.clip(np.asarray(encoding.ids, dtype=np.int64), 0, len(self._vectors) - 1)
+        for row, text in enumerate(texts):
+            # One text at a time: encode_batch would start the tokenizer's thread pool.
+            ids = np.clip(np.asarray(self._tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64), 0, len(self._vectors) - 1)
             if ids.size:
                 vector = self._vectors[ids].mean(axis=0)
-                norm = float(np.linalg.norm(vector))
+                norm = float(np.sqrt((vector * vector).sum()))  # no BLAS call (see index.py)
                 if norm:
                     rows[row] = vector / norm
         return rows
