@@ -28,6 +28,13 @@ stock bot's 16 in the same run, using about 100 ms of Rasa CPU per message.
 | skops imported before Rasa (`serving/preload.py`, `serving/rasa_server.py`, `make train`) | skops scans every loaded module for each numpy/scipy ufunc; after TensorFlow there are about 6,000 | cold start about 40 s to 7-12 s; training about 8 s less |
 | heap frozen after the model loads (`gc.freeze`, `serving/fixes.py`) | a full garbage collection scanned the ~560,000 objects loaded at start: a 0.3 s pause for every turn in progress | no such pauses in the slowest turns |
 | two Sanic workers with the Redis lock store | one Rasa process uses one core | throughput about x1.5-1.8 on 2 cores, once connections reach both workers (see `docs/DEPLOYMENT.md`) |
+| the answer index's meaning view without BLAS (`meso/content/index.py`, `meso/content/meaning.py`) | a dense matrix-vector product woke OpenBLAS's threads, which spun after it and took the second core | action server 5.6 to 2.25 ms CPU per message, as before the view (2.21 ms) |
+
+The meaning view (2026-12-03) was measured against the code before it on the same 2-core
+Xeon, one run each: throughput 3.02x against 3.00x, p95 0.52x against 0.53x of the stock
+bot's, the action server's peak RSS 182 MB against 124 MB (the word vectors). The p95
+target, met at 0.47x on the 2-core EPYC of earlier runs, is missed on this machine with or
+without the view.
 
 Not changed, for the NLU owners: the pipeline's `LogisticRegressionClassifier` builds
 its feature matrix one message at a time (9 s of a 60 s training and a large share of each parse), and its `max_iter: 300` fit takes 11 s of training.
