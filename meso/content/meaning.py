@@ -12,9 +12,9 @@ used. Embedding a question costs about 0.05 ms.
 from __future__ import annotations
 
 import os
-import threading
+from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -57,14 +57,7 @@ class MeaningModel:
         return rows
 
 
-_lock = threading.Lock()
-_shared: Optional[MeaningModel] = None
-
-
+@lru_cache(maxsize=1)
 def shared_model() -> MeaningModel:
     """The process's model (loaded once, about 30 MB), from MESO_MEANING_DIR or models/meaning."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = MeaningModel(Path(os.environ.get("MESO_MEANING_DIR") or MEANING_DIR))
-        return _shared
+    return MeaningModel(Path(os.environ.get("MESO_MEANING_DIR") or MEANING_DIR))
