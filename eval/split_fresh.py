@@ -5,7 +5,7 @@ splits its entries stratified (answers: origin and whether the first question is
 risk: the expected reasons; Spanish: kind and urgency) with the round's seed, writes devN.yml
 (tune on it) and heldoutN.yml (measure only), each entry exactly as written, and deletes
 freshN.yml. It refuses to run when a half of that round already exists: a split is never
-redone. Round 2 was split with seed 20261203, round 3 with 20261204, round 4 with 20261205.
+redone. Round 2 was split with seed 20261203, round 3 with 20261204, round 4 with 20261205, round 5 with 20261206.
 
     python eval/split_fresh.py 3
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-SEEDS = {2: 20261203, 3: 20261204, 4: 20261205}
+SEEDS = {2: 20261203, 3: 20261204, 4: 20261205, 5: 20261206}
 ENTRY = re.compile(r"^\s*- \{?id: ", re.MULTILINE)
 NOTES = {
     "dev": "# DEVELOPMENT half of fresh{round} (split_fresh.py, seed {seed}): tune on this one only.\n",
