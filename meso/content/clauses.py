@@ -33,6 +33,13 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 MIN_CLAUSE_WORDS = 2
+# A tag that asks whether the clause before it is true ("invented in France, is that
+# right?") belongs to that clause: on its own it asks nothing.
+_CONFIRMATION_TAG = re.compile(
+    r"^(?:(?:is|isn'?t)\s+(?:that|it|this)\s+(?:right|true|correct|so)|(?:right|true|correct|really)"
+    r"|(?:es|eso\s+es)\s+(?:cierto|verdad)|(?:cierto|verdad|neta))\W*$",
+    re.IGNORECASE,
+)
 
 
 def clause_spans(text: str) -> List[Tuple[int, int]]:
@@ -46,9 +53,15 @@ def clause_spans(text: str) -> List[Tuple[int, int]]:
         spans.append((start, boundary.start()))
         start = boundary.end()
     spans.append((start, len(text)))
+    merged: List[Tuple[int, int]] = []
+    for begin, end in spans:
+        if merged and _CONFIRMATION_TAG.match(text[begin:end].strip()):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((begin, end))
     return [
         (begin + _leading_space(text[begin:end]), end - _trailing_space(text[begin:end]))
-        for begin, end in spans
+        for begin, end in merged
         if len(text[begin:end].split()) >= MIN_CLAUSE_WORDS or text[end:end + 1] == "?"
     ]
 

@@ -39,3 +39,16 @@ def test_questions_are_split(text: str, expected: List[str]) -> None:
 )
 def test_one_question_stays_whole(text: str) -> None:
     assert len(clause_spans(text)) <= 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a tag asking whether the clause before it is true stays with that clause
+        ("my aunt says it started in france, is that right? does it hurt",
+         ["my aunt says it started in france, is that right", "does it hurt"]),
+        ("me dijeron que no duele, es cierto?", ["me dijeron que no duele, es cierto"]),
+    ],
+)
+def test_confirmation_tags_stay_with_their_clause(text: str, expected: List[str]) -> None:
+    assert clauses(text) == expected
