@@ -67,10 +67,12 @@ eval: setup train
 	bash scripts/eval_nlu.sh
 	$(RUNENV) $(PY) scripts/eval_answers.py --split heldout2 --misses
 	$(RUNENV) $(PY) scripts/eval_answers.py --split heldout4 --misses
-	$(RUNENV) $(PY) scripts/safety_report.py --cases eval/safety/heldout4.yml --quiet
+	$(RUNENV) $(PY) scripts/eval_answers.py --split heldout5 --misses
+	$(RUNENV) $(PY) scripts/safety_report.py --cases eval/safety/heldout5.yml --quiet
 	$(RUNENV) $(PY) scripts/eval_answers.py --set es --split heldout2 --misses
 	$(RUNENV) $(PY) scripts/eval_answers.py --set es --split heldout4 --misses
-	$(RUNENV) $(PY) scripts/safety_report.py --cases eval/es/heldout4.yml --quiet
+	$(RUNENV) $(PY) scripts/eval_answers.py --set es --split heldout5 --misses
+	$(RUNENV) $(PY) scripts/safety_report.py --cases eval/es/heldout5.yml --quiet
 	$(RUNENV) $(PY) scripts/sms_segments.py
 
 # Full run takes about 10 minutes (it trains our model and the stock bot once each);

@@ -6,7 +6,7 @@ through the same answer code the action runs (meso.content.respond). Reports, pe
 half: covered questions answered with a right fact, not-covered questions declined,
 the neighbouring-fact rate and the fallback rate, with every miss listed.
 
-Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|...|heldout4|both] [--misses]
+Usage: .venv/bin/python scripts/eval_answers.py [--set en|es] [--split dev|heldout|...|heldout5|both] [--misses]
 Writes results/answers.json (results/answers-es.json for `--set es`). The held-out half
 is for reporting, never for tuning.
 
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", dest="language", choices=["en", "es"], default="en", help="English or Spanish set")
     parser.add_argument(
-        "--split", default="heldout", help="a set's file name without .yml (dev, heldout, fresh, dev2, heldout2, dev3, heldout3, dev4, heldout4) or both"
+        "--split", default="heldout", help="a set's file name without .yml (dev, heldout, fresh, dev2, heldout2, dev3, heldout3, dev4, heldout4, dev5, heldout5) or both"
     )
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args()
