@@ -20,7 +20,7 @@ Outcome = Literal["answer", "not_covered", "clinic", "unsure"]
 # A fact answers when its best question scores at least this ...
 ANSWER_SCORE = 0.55
 # ... and leads the best entry of another fact or known-unknown by this much.
-ANSWER_MARGIN = 0.07
+ANSWER_MARGIN = 0.1
 # A message that asks nothing ("I had some fat on my arms removed years ago") needs a closer match.
 STATEMENT_SCORE = 0.6
 # A known-unknown or clinic detail is recognised from this score.

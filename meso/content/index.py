@@ -29,7 +29,7 @@ Kind = Literal["fact", "not_covered", "clinic"]
 # Word view and character view weigh the same within the lexical score, and the meaning
 # view takes this share of the total; see docs/ANSWERS.md for how these were chosen.
 WORD_WEIGHT = 0.5
-MEANING_WEIGHT = 0.3
+MEANING_WEIGHT = 0.4
 QUESTION_WORDS = frozenset(
     {"how", "what", "when", "where", "who", "why", "which", "whom",
      "que", "como", "cuanto", "cuanta", "cuando", "donde", "quien", "cual", "porque"}
