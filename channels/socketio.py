@@ -15,7 +15,8 @@ Differences from Rasa's SocketIOInput:
   answers a bad polling POST (an unknown packet type such as a NOOP, or a body over its
   cap) by closing the session and then waiting for a GET to collect the close packet:
   with no poll in flight the POST hung until the client gave up. Bodies over
-  MAX_PACKET_BYTES also get 413 before Engine.IO sees them.
+  MAX_PACKET_BYTES also get 413 before Engine.IO sees them, and a request for a session
+  that has closed gets 400 instead of Engine.IO's KeyError (a 500).
 - A new session is greeted at once (`meso.content.welcome`, in the `language` the widget sends
   with session_request: "en" or "es"): who we are, not for emergencies,
   topic buttons and the privacy line. A resumed session is not greeted again, and no
@@ -112,16 +113,25 @@ class PromptAsyncServer(AsyncServer):
         return PromptEngineIO
 
 
-def refuse_oversized_posts(sio: AsyncServer, max_bytes: int) -> None:
-    """Wraps Engine.IO's request handler so POST bodies over `max_bytes` get 413 at once."""
+def guard_engineio_requests(sio: AsyncServer, max_bytes: int) -> None:
+    """Wraps Engine.IO's request handler: POST bodies over `max_bytes` get 413 at once,
+    and a request for a session that has closed gets 400, as an unknown session does.
+
+    Engine.IO 4.15 raises KeyError for a closed session it still holds (the client sent
+    a close packet, or went quiet past the ping timeout, like a phone that slept), which
+    Sanic turned into a 500; the widget's client reconnects on a 400.
+    """
     handle = sio.eio.handle_request
 
-    async def capped(request: Request, *args: Any, **kwargs: Any) -> Any:
+    async def guarded(request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.method == "POST" and len(request.body or b"") > max_bytes:
             return response.text("Payload too large", status=413)
-        return await handle(request, *args, **kwargs)
+        try:
+            return await handle(request, *args, **kwargs)
+        except KeyError:
+            return response.text("Session is disconnected", status=400)
 
-    sio.eio.handle_request = capped  # the route Engine.IO adds when attached calls this
+    sio.eio.handle_request = guarded  # the route Engine.IO adds when attached calls this
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -141,7 +151,7 @@ class SocketIOInput(RasaSocketIOInput):
             cors_allowed_origins=list(allowed),
             max_http_buffer_size=MAX_PACKET_BYTES,
         )
-        refuse_oversized_posts(sio, MAX_PACKET_BYTES)
+        guard_engineio_requests(sio, MAX_PACKET_BYTES)
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         cap_request_size(blueprint, self.settings.max_request_bytes)
         self.sio = sio

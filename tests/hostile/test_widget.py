@@ -196,6 +196,21 @@ def test_a_packet_the_client_may_not_send_is_refused_at_once(stack: Stack, packe
         assert http.get(f"{stack.rasa_url}/healthz/").status_code == 200
 
 
+def test_a_closed_session_is_refused_not_an_error(stack: Stack) -> None:
+    """After the client's close packet (or a ping timeout, as when a phone sleeps) Engine.IO
+    still holds the closed session and raised KeyError for the next POST: a 500."""
+    base = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
+    with httpx.Client(timeout=10, headers={"Origin": origin(stack)}) as http:
+        sid = re.search(r'"sid":"([^"]+)"', http.get(base).text)
+        assert sid
+        url = f"{base}&sid={sid.group(1)}"
+        assert http.post(url, content=b"1").status_code == 200  # the client closes
+        for packet in (b'42["user_uttered",{"message":"hi"}]', b"1", b"3"):
+            late = http.post(url, content=packet)
+            assert late.status_code == 400, (packet, late.status_code, late.text[:80])
+        assert http.get(f"{stack.rasa_url}/healthz/").status_code == 200
+
+
 def test_oversized_packets_are_refused_and_the_server_stays_healthy(stack: Stack) -> None:
     base = f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling"
     with httpx.Client(timeout=30, headers={"Origin": origin(stack)}) as http:
